@@ -1,0 +1,205 @@
+#include "doorman/ip_address.h"
+
+#include <cstring>
+
+namespace doorman {
+namespace {
+
+constexpr int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Dotted quad, exactly four decimal octets 0-255, no leading zeros (an "010" octet is octal to
+// inet_aton and decimal to others: refusing it removes the ambiguity).
+Result<std::array<uint8_t, 4>> parse_dotted_quad(std::string_view s) {
+  std::array<uint8_t, 4> out{};
+  std::size_t i = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (i >= s.size() || s[i] != '.') return fail(ErrorCode::kInvalidAddress, i);
+      ++i;
+    }
+    const std::size_t start = i;
+    unsigned value = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) {
+      value = value * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+    }
+    if (i == start) return fail(ErrorCode::kInvalidAddress, i);
+    if (s[start] == '0' && i - start > 1) return fail(ErrorCode::kLeadingZero, start);
+    if (value > 255) return fail(ErrorCode::kInvalidAddress, start);
+    out[octet] = static_cast<uint8_t>(value);
+  }
+  if (i != s.size()) return fail(ErrorCode::kInvalidAddress, i);
+  return out;
+}
+
+// RFC 4291 §2.2: up to 8 groups of 1-4 hex digits, one "::" for a run of zero groups, and an
+// optional dotted quad in place of the last two groups.
+Result<std::array<uint8_t, 16>> parse_v6(std::string_view s) {
+  std::array<uint16_t, 8> groups{};
+  int count = 0;
+  int gap = -1;  // index of the group where "::" stands
+  std::size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    i = 2;
+  } else if (!s.empty() && s[0] == ':') {
+    return fail(ErrorCode::kInvalidAddress, 0);
+  }
+  while (i < s.size()) {
+    if (count == 8) return fail(ErrorCode::kInvalidAddress, i);
+    const std::size_t start = i;
+    unsigned value = 0;
+    while (i < s.size() && hex_value(s[i]) >= 0 && i - start < 4) {
+      value = value * 16 + static_cast<unsigned>(hex_value(s[i]));
+      ++i;
+    }
+    if (i < s.size() && s[i] == '.') {
+      // Trailing dotted quad: occupies two groups and must end the text.
+      if (count > 6) return fail(ErrorCode::kInvalidAddress, start);
+      auto quad = parse_dotted_quad(s.substr(start));
+      if (!quad) return fail(quad.error().code, start + quad.error().offset);
+      groups[count++] = static_cast<uint16_t>((*quad)[0] << 8 | (*quad)[1]);
+      groups[count++] = static_cast<uint16_t>((*quad)[2] << 8 | (*quad)[3]);
+      i = s.size();
+      break;
+    }
+    if (i == start) return fail(ErrorCode::kInvalidAddress, i);
+    groups[count++] = static_cast<uint16_t>(value);
+    if (i == s.size()) break;
+    if (s[i] != ':') return fail(ErrorCode::kInvalidAddress, i);
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (gap >= 0) return fail(ErrorCode::kInvalidAddress, i);
+      gap = count;
+      ++i;
+    } else if (i == s.size()) {
+      return fail(ErrorCode::kInvalidAddress, i);  // trailing single colon
+    }
+  }
+  if (gap < 0 && count != 8) return fail(ErrorCode::kInvalidAddress, s.size());
+  if (gap >= 0 && count == 8) return fail(ErrorCode::kInvalidAddress, s.size());
+  std::array<uint16_t, 8> full{};
+  if (gap < 0) {
+    full = groups;
+  } else {
+    const int tail = count - gap;
+    for (int g = 0; g < gap; ++g) full[g] = groups[g];
+    for (int g = 0; g < tail; ++g) full[8 - tail + g] = groups[gap + g];
+  }
+  std::array<uint8_t, 16> bytes{};
+  for (int g = 0; g < 8; ++g) {
+    bytes[2 * g] = static_cast<uint8_t>(full[g] >> 8);
+    bytes[2 * g + 1] = static_cast<uint8_t>(full[g]);
+  }
+  return bytes;
+}
+
+Result<IpAddress> parse_impl(std::string_view text, bool allow_zone) {
+  if (text.empty()) return fail(ErrorCode::kEmpty);
+  if (text.find(':') == std::string_view::npos) {
+    auto quad = parse_dotted_quad(text);
+    if (!quad) return std::unexpected(quad.error());
+    return IpAddress::from_v4(uint32_t{(*quad)[0]} << 24 | uint32_t{(*quad)[1]} << 16 |
+                              uint32_t{(*quad)[2]} << 8 | uint32_t{(*quad)[3]});
+  }
+  const std::size_t percent = text.find('%');
+  if (percent != std::string_view::npos) {
+    if (!allow_zone) return fail(ErrorCode::kZoneNotAllowed, percent);
+    if (percent + 1 == text.size()) return fail(ErrorCode::kInvalidAddress, percent);
+    text = text.substr(0, percent);
+  }
+  auto bytes = parse_v6(text);
+  if (!bytes) return std::unexpected(bytes.error());
+  return IpAddress::from_v6(*bytes);
+}
+
+}  // namespace
+
+Result<IpAddress> IpAddress::parse(std::string_view text) {
+  return parse_impl(text, false);
+}
+
+Result<IpAddress> IpAddress::parse_allowing_zone(std::string_view text) {
+  return parse_impl(text, true);
+}
+
+uint64_t IpAddress::high64() const {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | bytes_[i];
+  return v;
+}
+
+uint64_t IpAddress::low64() const {
+  uint64_t v = 0;
+  for (int i = 8; i < 16; ++i) v = v << 8 | bytes_[i];
+  return v;
+}
+
+bool IpAddress::is_unspecified() const {
+  if (is_v4()) return v4() == 0;
+  return high64() == 0 && low64() == 0;
+}
+
+bool IpAddress::is_loopback() const {
+  if (is_v4()) return bytes_[12] == 127;
+  return high64() == 0 && low64() == 1;
+}
+
+std::size_t IpAddress::format_to(char* out) const {
+  char* p = out;
+  if (is_v4()) {
+    for (int i = 12; i < 16; ++i) {
+      if (i > 12) *p++ = '.';
+      unsigned v = bytes_[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+    }
+    return static_cast<std::size_t>(p - out);
+  }
+  std::array<unsigned, 8> g{};
+  for (int i = 0; i < 8; ++i) g[i] = unsigned{bytes_[2 * i]} << 8 | bytes_[2 * i + 1];
+  // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first on a tie.
+  int best_start = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    if (g[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && g[j] == 0) ++j;
+    if (j - i > best_len) best_start = i, best_len = j - i;
+    i = j;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) {
+    if (i == best_start) {
+      *p++ = ':';
+      *p++ = ':';
+      i += best_len - 1;
+      continue;
+    }
+    if (i > 0 && i != best_start + best_len) *p++ = ':';
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      const unsigned nibble = (g[i] >> shift) & 0xf;
+      if (nibble != 0 || started || shift == 0) {
+        *p++ = kHex[nibble];
+        started = true;
+      }
+    }
+  }
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string IpAddress::to_string() const {
+  char buf[kMaxTextLength];
+  return std::string(buf, format_to(buf));
+}
+
+}  // namespace doorman

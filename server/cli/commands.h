@@ -1,0 +1,11 @@
+// Each command lives in its own file and registers itself on the app with add_*_command().
+// The callback stores the command's exit code in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace doorman::cli {
+
+void add_explain_command(CLI::App& app, int& exit_code);
+
+}  // namespace doorman::cli
