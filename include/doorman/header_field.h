@@ -1,0 +1,67 @@
+// HeaderField and HeaderLines: a request's header fields as views into the caller's buffer.
+//
+// Contract:
+// - HeaderField holds views; the caller owns the bytes and keeps them alive while the field (or
+//   anything parsed from it) is in use. The HTTP parser produces them, the identity code reads
+//   them.
+// - Header names compare ASCII case-insensitively (RFC 9110 §5.1); no other folding is done here
+//   ("X_Forwarded_For" is a different name; the rewriter handles such aliases).
+// - HeaderLines is the ordered list of the values of one header: either every field of a request
+//   that carries a given name, or a plain span of values. It never allocates.
+// Thread safety: plain values over caller-owned memory.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace doorman {
+
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;
+};
+
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+// ASCII case-insensitive equality of two header names.
+constexpr bool header_name_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// The values, in order, of the lines of one header.
+class HeaderLines {
+ public:
+  HeaderLines() = default;
+  // The lines of `fields` whose name equals `name` (case-insensitive). `name` must outlive this.
+  HeaderLines(std::span<const HeaderField> fields, std::string_view name)
+      : fields_(fields), name_(name) {}
+  // Exactly these values.
+  explicit HeaderLines(std::span<const std::string_view> values) : values_(values), plain_(true) {}
+
+  // Upper bound (exclusive) for index arguments: the number of fields or values scanned.
+  std::size_t end_index() const { return plain_ ? values_.size() : fields_.size(); }
+  // Whether index i (< end_index()) is a line of this header, and its value.
+  bool is_line(std::size_t i) const { return plain_ || header_name_equals(fields_[i].name, name_); }
+  std::string_view value(std::size_t i) const { return plain_ ? values_[i] : fields_[i].value; }
+
+  // Number of lines (O(n) over the fields).
+  std::size_t count() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < end_index(); ++i) n += is_line(i) ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::span<const HeaderField> fields_;
+  std::string_view name_;
+  std::span<const std::string_view> values_;
+  bool plain_ = false;
+};
+
+}  // namespace doorman
