@@ -1,0 +1,91 @@
+#include "runtime/snapshot.h"
+
+#include "doorman/cidr.h"
+#include "doorman/cloudflare_ranges.h"
+
+namespace doorman::runtime {
+namespace {
+
+SourceIpMode to_library(config::SourceIpMode mode) {
+  switch (mode) {
+    case config::SourceIpMode::kAuto:
+      return SourceIpMode::kAuto;
+    case config::SourceIpMode::kDirect:
+      return SourceIpMode::kDirect;
+    case config::SourceIpMode::kCloudflareProxy:
+      return SourceIpMode::kCloudflareProxy;
+    case config::SourceIpMode::kTrustedProxy:
+      return SourceIpMode::kTrustedProxy;
+    case config::SourceIpMode::kCloudflareTunnel:
+      return SourceIpMode::kCloudflareTunnel;
+  }
+  return SourceIpMode::kAuto;
+}
+
+ForwardedHeaderChoice to_library(config::ForwardedHeader choice) {
+  switch (choice) {
+    case config::ForwardedHeader::kAny:
+      return ForwardedHeaderChoice::kAny;
+    case config::ForwardedHeader::kXForwardedFor:
+      return ForwardedHeaderChoice::kXForwardedFor;
+    case config::ForwardedHeader::kForwarded:
+      return ForwardedHeaderChoice::kForwarded;
+  }
+  return ForwardedHeaderChoice::kAny;
+}
+
+bool same_target(const config::SocketAddress& a, const config::SocketAddress& b) {
+  return a.kind == b.kind && a.host == b.host && a.port == b.port && a.path == b.path;
+}
+
+}  // namespace
+
+Snapshot::Snapshot(config::Config c) : config(std::move(c)), routes(config.routes) {}
+
+std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
+    const config::Config& config) {
+  auto snapshot = std::make_shared<Snapshot>(config);
+  const config::Config& c = snapshot->config;
+
+  std::vector<Cidr> trusted;
+  if (c.server.trust_loopback)
+    for (const Cidr& cidr : CidrSet::loopback()) trusted.push_back(cidr);
+  for (const std::string& text : c.server.trusted_proxies) {
+    auto cidr = parse_cidr(text);
+    if (!cidr)
+      return std::unexpected(c.path + ":0: server.trusted_proxies: '" + text +
+                             "': " + std::string(error_code_name(cidr.error().code)));
+    trusted.push_back(*cidr);
+  }
+  snapshot->trusted = CidrSet(trusted);
+
+  if (c.cloudflare_ranges.empty()) {
+    snapshot->cloudflare = bundled_cloudflare_ranges();
+  } else {
+    std::vector<Cidr> ranges;
+    for (const std::string& text : c.cloudflare_ranges) {
+      auto cidr = parse_cidr(text);
+      if (!cidr)
+        return std::unexpected(c.path + ":0: cloudflare.ranges_file: '" + text +
+                               "': " + std::string(error_code_name(cidr.error().code)));
+      ranges.push_back(*cidr);
+    }
+    snapshot->cloudflare = CidrSet(ranges);
+  }
+  snapshot->forwarded_header = to_library(c.server.forwarded_header);
+
+  for (const config::RouteSection& route : c.routes) {
+    RouteRuntime rt;
+    std::size_t i = 0;
+    while (i < snapshot->upstreams.size() && !same_target(snapshot->upstreams[i], route.upstream))
+      ++i;
+    if (i == snapshot->upstreams.size()) snapshot->upstreams.push_back(route.upstream);
+    rt.upstream_index = i;
+    rt.max_body_size = route.max_body_size.value_or(c.limits.max_body_size);
+    rt.source_ip = to_library(route.source_ip);
+    snapshot->route_runtime.push_back(rt);
+  }
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+}  // namespace doorman::runtime

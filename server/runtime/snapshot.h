@@ -1,0 +1,51 @@
+// Snapshot: the configuration compiled into what the request path reads, built once and then
+// shared read-only by every worker as shared_ptr<const Snapshot> (STYLE.md habit 12; a reload can
+// later swap a new one in atomically without touching in-flight requests).
+//
+// Contract: compile_snapshot() turns a validated Config into the trusted set, the Cloudflare set
+// (the file's ranges, or the bundled ones), the route table and per-route upstream indexes.
+// Errors are "FILE:LINE: key: message" strings, like the loader's.
+// Thread safety: immutable after construction.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "doorman/cidr_set.h"
+#include "doorman/client_ip.h"
+#include "request_path/route.h"
+
+namespace doorman::runtime {
+
+// Per-route values the data path needs, precomputed.
+struct RouteRuntime {
+  std::size_t upstream_index = 0;  // into Snapshot::upstreams
+  uint64_t max_body_size = 0;      // 0 = unlimited (route value, else [limits])
+  SourceIpMode source_ip = SourceIpMode::kAuto;
+};
+
+struct Snapshot {
+  explicit Snapshot(config::Config c);
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const config::Config config;
+  CidrSet trusted;     // loopback (unless trust_loopback = false) + trusted_proxies
+  CidrSet cloudflare;  // [cloudflare] ranges_file, else the bundled ranges
+  ForwardedHeaderChoice forwarded_header = ForwardedHeaderChoice::kAny;
+  request_path::RouteTable routes;
+  std::vector<config::SocketAddress> upstreams;  // distinct upstream targets
+  std::vector<RouteRuntime> route_runtime;       // parallel to config.routes
+
+  const RouteRuntime& runtime_of(const config::RouteSection* route) const {
+    return route_runtime[static_cast<std::size_t>(route - config.routes.data())];
+  }
+};
+
+std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
+    const config::Config& config);
+
+}  // namespace doorman::runtime
