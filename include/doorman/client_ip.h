@@ -125,6 +125,9 @@ class TrustedHops {
   auto end() const { return addresses().end(); }
   // For the resolver: appends (walk order, right to left) / puts into header order.
   void push(const IpAddress& hop);
+  void pop_back() {
+    if (size_ > 0) --size_;
+  }
   void clear() { size_ = 0; }
   void reverse();
 

@@ -69,6 +69,7 @@ class XffReverseReader {
   HeaderLines lines_;
   std::size_t line_;       // lines at indexes < line_ are still unread
   std::string_view rest_;  // unread left part of the current line
+  bool in_line_ = false;   // rest_ belongs to a line still being read
 };
 
 // --- Forwarded (RFC 7239) -----------------------------------------------------------------------
@@ -92,15 +93,14 @@ class ForwardedReverseReader {
   struct Span {
     uint32_t begin, end;
   };
-  bool load_previous_line();
 
   HeaderLines lines_;
-  std::size_t line_;
-  std::string_view current_;                        // the line whose elements are in spans_
-  std::array<Span, kMaxForwardingElements> spans_;  // rightmost elements of current_, in order
-  std::size_t pending_ = 0;                         // spans_[0, pending_) not yet yielded
-  std::size_t overflow_ = 0;  // end of the text left of spans_[0] that was not kept, or 0
-  bool unparsable_line_ = false;
+  std::size_t line_;          // lines at indexes < line_ are still unread
+  std::string_view current_;  // the line whose elements are in spans_
+  // The rightmost elements of current_, in order. Left uninitialised: only [0, pending_) is read.
+  std::array<Span, kMaxForwardingElements> spans_;
+  std::size_t pending_ = 0;  // spans_[0, pending_) not yet yielded
+  bool overflow_ = false;    // current_ has elements left of spans_[0] that were not kept
 };
 
 // --- Single-IP headers (CF-Connecting-IP) -----------------------------------------------------

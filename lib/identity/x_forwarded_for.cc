@@ -1,0 +1,51 @@
+// X-Forwarded-For (de facto; no RFC): DESIGN.md "Parsing rules".
+#include "doorman/forwarded_headers.h"
+#include "node.h"
+
+namespace doorman {
+
+using identity_internal::parse_bracketed_node;
+using identity_internal::parse_client_address;
+using identity_internal::parse_v4_node;
+using identity_internal::trim_ows;
+
+Result<Endpoint> parse_xff_element(std::string_view element) {
+  if (element.empty()) return fail(ErrorCode::kUnparsableElement);
+  if (element[0] == '[') return parse_bracketed_node(element);
+  const std::size_t first_colon = element.find(':');
+  if (first_colon == std::string_view::npos || element.find(':', first_colon + 1) == element.npos)
+    return parse_v4_node(element);
+  // Two or more colons: the whole element is one IPv6 address. "2001:db8::1:80" is
+  // 2001:db8::1:80, never 2001:db8::1 port 80: a port on IPv6 needs brackets (RFC 3986 §3.2.2).
+  auto address = parse_client_address(element);
+  if (!address) return std::unexpected(address.error());
+  return Endpoint{*address, 0};
+}
+
+std::optional<ForwardingElement> XffReverseReader::next() {
+  for (;;) {
+    if (!in_line_) {
+      // Lines combine in order (RFC 9110 §5.3), so the element to the left of a line's first
+      // element is the last element of the previous line.
+      while (line_ > 0 && !lines_.is_line(line_ - 1)) --line_;
+      if (line_ == 0) return std::nullopt;
+      --line_;
+      rest_ = lines_.value(line_);
+      in_line_ = true;
+    }
+    const std::size_t comma = rest_.rfind(',');
+    std::string_view element;
+    if (comma == std::string_view::npos) {
+      element = rest_;
+      in_line_ = false;
+    } else {
+      element = rest_.substr(comma + 1);
+      rest_ = rest_.substr(0, comma);
+    }
+    element = trim_ows(element);
+    if (element.empty()) continue;  // "a,,b" and trailing commas: empty elements are skipped
+    return ForwardingElement{element, parse_xff_element(element), std::nullopt};
+  }
+}
+
+}  // namespace doorman
