@@ -118,8 +118,9 @@ class TlvRange {
 struct SslTlv {
   uint8_t client = 0;   // pp2::kClient* bits
   uint32_t verify = 0;  // 0: a presented certificate verified; non-zero otherwise
-  std::optional<std::string_view> version, cn, cipher, sig_alg, key_alg, group, sig_scheme;
-  std::optional<std::string_view> client_cert;  // DER bytes (PP2_SUBTYPE_SSL_CLIENT_CERT)
+  std::optional<std::string_view> version{}, cn{}, cipher{}, sig_alg{}, key_alg{}, group{},
+      sig_scheme{};
+  std::optional<std::string_view> client_cert{};  // DER bytes (PP2_SUBTYPE_SSL_CLIENT_CERT)
   friend bool operator==(const SslTlv&, const SslTlv&) = default;
 };
 
@@ -127,11 +128,11 @@ struct SslTlv {
 // Vendor TLVs of the custom range are typed only when well formed; they always stay in the raw
 // list.
 struct TypedTlvs {
-  std::optional<std::string_view> alpn, authority, unique_id, netns;
-  std::optional<SslTlv> ssl;
-  std::optional<std::string_view> aws_vpce_id;
-  std::optional<uint32_t> azure_link_id;
-  std::optional<uint64_t> gcp_psc_connection_id;
+  std::optional<std::string_view> alpn{}, authority{}, unique_id{}, netns{};
+  std::optional<SslTlv> ssl{};
+  std::optional<std::string_view> aws_vpce_id{};
+  std::optional<uint32_t> azure_link_id{};
+  std::optional<uint64_t> gcp_psc_connection_id{};
   friend bool operator==(const TypedTlvs&, const TypedTlvs&) = default;
 };
 

@@ -33,9 +33,9 @@ namespace doorman {
 struct ProxyHeaderFields {
   ProxyVersion version = ProxyVersion::kV2;
   ProxyCommand command = ProxyCommand::kProxy;
-  Endpoint source, destination;  // ignored for LOCAL
-  std::optional<std::string_view> alpn, authority, unique_id;
-  std::optional<SslTlv> ssl;
+  Endpoint source{}, destination{};  // ignored for LOCAL
+  std::optional<std::string_view> alpn{}, authority{}, unique_id{};
+  std::optional<SslTlv> ssl{};
   bool crc32c = false;  // append a PP2_TYPE_CRC32C TLV (v2 only)
 };
 
