@@ -39,6 +39,7 @@ enum class ErrorCode : uint16_t {
   kProxyTooLarge,     // v2 length field above the cap
   kProxyIncomplete,   // the stream ended before a complete header
   kProxyCrcMismatch,  // CRC32C TLV present and wrong
+  kProxyTimeout,      // no complete header within the listener's proxy_header_timeout
 
   // HTTP/1
   kHttpBadRequest = 300,  // malformed request line or header

@@ -44,6 +44,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "incomplete";
     case ErrorCode::kProxyCrcMismatch:
       return "crc_mismatch";
+    case ErrorCode::kProxyTimeout:
+      return "timeout";
     case ErrorCode::kHttpBadRequest:
       return "bad_request";
     case ErrorCode::kHttpUriTooLong:
