@@ -1,0 +1,125 @@
+#include "doorman/http_header_table.h"
+
+#include <array>
+#include <cstddef>
+
+namespace doorman {
+namespace {
+
+constexpr uint8_t kHop = kHopByHop;
+
+// Indexed by HeaderId. Names are the canonical spellings doorman writes.
+constexpr std::array<HeaderInfo, static_cast<std::size_t>(HeaderId::kCount)> kTable = {{
+    {"", 0},
+    {"Host", kSingleValued},
+    {"Content-Length", kFraming | kSingleValued},
+    {"Transfer-Encoding", kHop | kFraming},
+    {"Connection", kHop},
+    {"Keep-Alive", kHop},
+    {"Proxy-Connection", kHop},
+    {"TE", kHop},
+    {"Trailer", kHop},
+    {"Upgrade", kHop},
+    {"HTTP2-Settings", kHop},
+    {"Proxy-Authorization", kHop},
+    {"Proxy-Authenticate", kHop},
+    {"Expect", 0},
+    {"X-Forwarded-For", kDoormanSet},
+    {"Forwarded", kDoormanSet},
+    {"X-Forwarded-Proto", kDoormanSet},
+    {"X-Request-ID", kDoormanSet},
+    {"X-Forwarded-Host", kIdentity},
+    {"CF-Connecting-IP", kIdentity | kSingleValued},
+    {"CF-Connecting-IPv6", kIdentity | kSingleValued},
+    {"True-Client-IP", kIdentity | kSingleValued},
+    {"X-Real-IP", kIdentity | kSingleValued},
+    {"Fastly-Client-IP", kIdentity | kSingleValued},
+    {"X-Client-IP", kIdentity | kSingleValued},
+    {"X-Cluster-Client-IP", kIdentity | kSingleValued},
+    {"CloudFront-Viewer-Address", kIdentity | kSingleValued},
+    {"CF-Visitor", kIdentity | kSingleValued},
+}};
+
+constexpr std::size_t kMaxNameLength = 25;  // "CloudFront-Viewer-Address"
+
+// Ids bucketed by name length, so a lookup compares against at most a handful of names.
+struct LengthIndex {
+  std::array<std::array<HeaderId, 6>, kMaxNameLength + 1> ids{};
+  std::array<uint8_t, kMaxNameLength + 1> counts{};
+};
+
+constexpr LengthIndex build_index() {
+  LengthIndex index;
+  for (std::size_t i = 1; i < kTable.size(); ++i) {
+    const std::size_t n = kTable[i].name.size();
+    index.ids[n][index.counts[n]++] = static_cast<HeaderId>(i);
+  }
+  return index;
+}
+constexpr LengthIndex kIndex = build_index();
+
+constexpr std::array<bool, 256> build_tchar() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kTchar = build_tchar();
+
+// Case-insensitive, with '_' and '.' in `name` read as '-'.
+bool equals_folded(std::string_view name, std::string_view target) {
+  if (name.size() != target.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = ascii_lower(name[i]);
+    if (c == '_' || c == '.') c = '-';
+    if (c != ascii_lower(target[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const HeaderInfo& header_info(HeaderId id) {
+  return kTable[static_cast<std::size_t>(id)];
+}
+
+HeaderId lookup_header(std::string_view name) {
+  if (name.size() > kMaxNameLength) return HeaderId::kOther;
+  const auto& bucket = kIndex.ids[name.size()];
+  for (uint8_t i = 0; i < kIndex.counts[name.size()]; ++i) {
+    if (header_name_equals(name, kTable[static_cast<std::size_t>(bucket[i])].name))
+      return bucket[i];
+  }
+  return HeaderId::kOther;
+}
+
+bool is_identity_alias(std::string_view name) {
+  if (name.find_first_of("_.") == std::string_view::npos) return false;
+  if (name.size() > kMaxNameLength) return false;
+  const auto& bucket = kIndex.ids[name.size()];
+  for (uint8_t i = 0; i < kIndex.counts[name.size()]; ++i) {
+    const HeaderInfo& info = kTable[static_cast<std::size_t>(bucket[i])];
+    if ((info.flags & (kIdentity | kDoormanSet)) != 0 && equals_folded(name, info.name))
+      return true;
+  }
+  return false;
+}
+
+bool is_alias_of(std::string_view name, std::string_view target) {
+  return !target.empty() && equals_folded(name, target) && !header_name_equals(name, target);
+}
+
+bool is_tchar(char c) {
+  return kTchar[static_cast<unsigned char>(c)];
+}
+
+bool is_valid_header_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!is_tchar(c)) return false;
+  return true;
+}
+
+}  // namespace doorman
