@@ -12,6 +12,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("doorman ") + DOORMAN_VERSION);
   int exit_code = 0;
   add_explain_command(app, exit_code);
+  add_proxy_header_command(app, exit_code);
   add_check_command(app, exit_code);
   try {
     app.parse(argc, argv);
