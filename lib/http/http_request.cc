@@ -115,6 +115,11 @@ HeadProgress RequestHeadParser::parse(std::string_view buffer) {
 HeadProgress RequestHeadParser::early_reject(std::string_view buffer, std::size_t head_start,
                                              bool at_limit) {
   const std::string_view line = buffer.substr(head_start);
+  // The start of an empty line before the request line (RFC 9112 §2.2): wait for its LF.
+  if (!line.empty() && line[0] == '\r') {
+    if (line.size() > 1) return invalid(ErrorCode::kHttpBadRequest, head_start + 1);
+    return HeadProgress{};
+  }
   const std::size_t method_window = std::min(line.size(), kMaxMethodLength + 1);
   for (std::size_t i = 0; i < method_window; ++i) {
     if (line[i] == ' ') {
