@@ -28,7 +28,7 @@
 namespace doorman {
 
 struct ChunkedOptions {
-  std::size_t max_extension_length = 1024;        // bytes of extensions on one chunk line
+  std::size_t max_extension_length = 1024;        // bytes from the first ';' to the CR
   std::size_t max_total_extension_bytes = 65536;  // over the whole body
   std::size_t max_trailer_size = 8192;            // trailer section including its blank line
 };
