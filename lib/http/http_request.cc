@@ -163,7 +163,9 @@ HeadProgress RequestHeadParser::finish(std::string_view buffer, std::size_t head
     return invalid(ErrorCode::kHttpUriTooLong, head_start + sp1 + 1);
   for (std::size_t i = 0; i < h.target.size(); ++i) {
     const auto c = static_cast<unsigned char>(h.target[i]);
-    if (c < 0x21 || c > 0x7e) return invalid(ErrorCode::kHttpBadRequest, head_start + sp1 + 1 + i);
+    // A fragment never travels in a request (RFC 9112 §3.2; RFC 3986 §3.5).
+    if (c < 0x21 || c > 0x7e || c == '#')
+      return invalid(ErrorCode::kHttpBadRequest, head_start + sp1 + 1 + i);
   }
   const auto version = parse_version(line.substr(sp2 + 1), ErrorCode::kHttpBadRequest);
   if (!version) return invalid(version.error().code, head_start + sp2 + 1);

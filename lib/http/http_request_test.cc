@@ -139,6 +139,7 @@ TEST(RequestHeadParser, RejectedRequestLines) {
        400},
       {"ftp scheme", req("GET ftp://h/x HTTP/1.1", host), ErrorCode::kHttpBadRequest, 400},
       {"control in target", req("GET /a\x01 HTTP/1.1", host), ErrorCode::kHttpBadRequest, 400},
+      {"fragment in target", req("GET /a#b HTTP/1.1", host), ErrorCode::kHttpBadRequest, 400},
       {"del in target", req("GET /a\x7f HTTP/1.1", host), ErrorCode::kHttpBadRequest, 400},
       {"high byte in target", req("GET /\xc3\xa9 HTTP/1.1", host), ErrorCode::kHttpBadRequest, 400},
       {"fragment-free target ok but NUL", req(std::string("GET /\0 HTTP/1.1", 15), host),
