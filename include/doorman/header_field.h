@@ -50,6 +50,13 @@ class HeaderLines {
   bool is_line(std::size_t i) const { return plain_ || header_name_equals(fields_[i].name, name_); }
   std::string_view value(std::size_t i) const { return plain_ ? values_[i] : fields_[i].value; }
 
+  // Whether the header has at least one line (stops at the first).
+  bool any() const {
+    for (std::size_t i = 0; i < end_index(); ++i)
+      if (is_line(i)) return true;
+    return false;
+  }
+
   // Number of lines (O(n) over the fields).
   std::size_t count() const {
     std::size_t n = 0;

@@ -1,48 +1,69 @@
 #include "doorman/cidr_set.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace doorman {
 namespace {
 
 using U128 = unsigned __int128;
 
-U128 to_u128(const IpAddress& a) {
-  return (U128{a.high64()} << 64) | a.low64();
+// The address as two host-order 64-bit halves, read straight from the 16 network-order bytes.
+struct Halves {
+  uint64_t high, low;
+};
+inline Halves halves(const IpAddress& a) {
+  uint64_t h, l;
+  std::memcpy(&h, a.bytes().data(), 8);
+  std::memcpy(&l, a.bytes().data() + 8, 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    h = __builtin_bswap64(h);
+    l = __builtin_bswap64(l);
+  }
+  return {h, l};
 }
+
+template <typename Key>
+struct Range {
+  Key first, last;
+};
 
 // Sorts [first, last] intervals and merges overlapping or adjacent ones, so that a lookup is one
 // binary search over disjoint intervals.
-template <typename Range>
-void merge_ranges(std::vector<Range>& ranges) {
+template <typename Key, typename Out>
+void build_intervals(std::vector<Range<Key>> ranges, Out& out) {
   std::sort(ranges.begin(), ranges.end(),
-            [](const Range& a, const Range& b) { return a.first < b.first; });
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < ranges.size(); ++i) {
+            [](const Range<Key>& a, const Range<Key>& b) { return a.first < b.first; });
+  std::vector<Range<Key>> merged;
+  for (const Range<Key>& r : ranges) {
     // `last + 1` would overflow at the top of the space; compare `first - 1` instead.
-    if (out > 0 && (ranges[i].first == 0 || ranges[i].first - 1 <= ranges[out - 1].last)) {
-      ranges[out - 1].last = std::max(ranges[out - 1].last, ranges[i].last);
+    if (!merged.empty() && (r.first == 0 || r.first - 1 <= merged.back().last)) {
+      merged.back().last = std::max(merged.back().last, r.last);
     } else {
-      ranges[out++] = ranges[i];
+      merged.push_back(r);
     }
   }
-  ranges.resize(out);
-  ranges.shrink_to_fit();
+  for (const Range<Key>& r : merged) {
+    out.first.push_back(r.first);
+    out.last.push_back(r.last);
+  }
 }
 
 // The interval whose first is the greatest <= key, if any, contains key iff key <= its last.
-// Branch-light lower bound: the loop runs log2(n) times with no data-dependent branch.
-template <typename Range, typename Key>
-bool ranges_contain(const std::vector<Range>& ranges, Key key) {
-  const Range* base = ranges.data();
-  std::size_t n = ranges.size();
-  if (n == 0 || key < base[0].first) return false;
+// Branch-free lower bound: log2(n) iterations whose only branch is the loop itself, which
+// compiles to conditional moves.
+template <typename Key>
+bool intervals_contain(const std::vector<Key>& first, const std::vector<Key>& last, Key key) {
+  std::size_t n = first.size();
+  if (n == 0 || key < first[0]) return false;
+  const Key* base = first.data();
   while (n > 1) {
     const std::size_t half = n / 2;
-    base = (base[half].first <= key) ? base + half : base;
+    base = (base[half] <= key) ? base + half : base;
     n -= half;
   }
-  return key <= base->last;
+  return key <= last[static_cast<std::size_t>(base - first.data())];
 }
 
 }  // namespace
@@ -54,20 +75,23 @@ CidrSet::CidrSet(std::span<const Cidr> cidrs) : cidrs_(cidrs.begin(), cidrs.end(
     return a < b;
   });
   cidrs_.erase(std::unique(cidrs_.begin(), cidrs_.end()), cidrs_.end());
+  std::vector<Range<uint32_t>> v4;
+  std::vector<Range<U128>> v6;
   for (const Cidr& c : cidrs_) {
     if (c.is_v4()) {
       const uint32_t first = c.network.v4();
       const uint32_t host_mask =
           c.prefix == 0 ? ~uint32_t{0} : (uint32_t{1} << (32 - c.prefix)) - 1;
-      v4_.push_back({first, first | host_mask});
+      v4.push_back({first, first | host_mask});
     } else {
-      const U128 first = to_u128(c.network);
+      const Halves h = halves(c.network);
+      const U128 first = (U128{h.high} << 64) | h.low;
       const U128 host_mask = c.prefix == 0 ? ~U128{0} : (U128{1} << (128 - c.prefix)) - 1;
-      v6_.push_back({first, first | host_mask});
+      v6.push_back({first, first | host_mask});
     }
   }
-  merge_ranges(v4_);
-  merge_ranges(v6_);
+  build_intervals(std::move(v4), v4_);
+  build_intervals(std::move(v6), v6_);
 }
 
 CidrSet CidrSet::loopback() {
@@ -82,8 +106,11 @@ CidrSet CidrSet::trusted(std::span<const Cidr> trusted_proxies) {
 }
 
 bool CidrSet::contains(const IpAddress& address) const {
-  if (address.is_v4()) return ranges_contain(v4_, address.v4());
-  return ranges_contain(v6_, to_u128(address));
+  const Halves h = halves(address);
+  // IPv4 is stored as ::ffff:a.b.c.d (ip_address.h).
+  if (h.high == 0 && (h.low >> 32) == 0xffff)
+    return intervals_contain(v4_.first, v4_.last, static_cast<uint32_t>(h.low));
+  return intervals_contain(v6_.first, v6_.last, (U128{h.high} << 64) | h.low);
 }
 
 std::string CidrListError::to_string() const {

@@ -127,10 +127,10 @@ Result<std::size_t> tokenize_line(std::string_view s, OnElement on_element) {
 Result<Endpoint> parse_for_value(std::string_view value) {
   if (value.empty()) return fail(ErrorCode::kUnparsableElement);
   if (value[0] == '[') return parse_bracketed_node(value);
-  const std::size_t first_colon = value.find(':');
-  if (first_colon != value.npos && value.find(':', first_colon + 1) != value.npos)
-    return fail(ErrorCode::kUnparsableElement);  // IPv6 without brackets (RFC 7239 §6)
-  return parse_v4_node(value);
+  const identity_internal::Colons colons = identity_internal::find_colons(value);
+  // IPv6 without brackets (RFC 7239 §6)
+  if (colons.several) return fail(ErrorCode::kUnparsableElement);
+  return parse_v4_node(value, colons.first);
 }
 
 }  // namespace

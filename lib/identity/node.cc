@@ -23,7 +23,10 @@ Result<IpAddress> parse_client_address(std::string_view text) {
     return address;
   }
   // 0.0.0.0 and :: name no host (RFC 1122 §3.2.1.3, RFC 4291 §2.5.2): never a client.
-  if (address->is_unspecified()) return fail(ErrorCode::kUnspecifiedAddress);
+  static constexpr IpAddress kV4Unspecified;  // 0.0.0.0
+  static constexpr IpAddress kV6Unspecified = IpAddress::from_v6(std::array<uint8_t, 16>{});
+  if (*address == kV4Unspecified || *address == kV6Unspecified)
+    return fail(ErrorCode::kUnspecifiedAddress);
   return address;
 }
 
@@ -45,8 +48,7 @@ Result<Endpoint> parse_bracketed_node(std::string_view text) {
   return node;
 }
 
-Result<Endpoint> parse_v4_node(std::string_view text) {
-  const std::size_t colon = text.find(':');
+Result<Endpoint> parse_v4_node(std::string_view text, std::size_t colon) {
   auto address = parse_client_address(text.substr(0, colon));
   if (!address) return std::unexpected(address.error());
   Endpoint node{*address, 0};

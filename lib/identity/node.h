@@ -29,7 +29,25 @@ Result<IpAddress> parse_client_address(std::string_view text);
 // "[IPv6]" or "[IPv6]:port". REQUIRES: text starts with '['.
 Result<Endpoint> parse_bracketed_node(std::string_view text);
 
-// "IPv4" or "IPv4:port" (text has at most one colon).
-Result<Endpoint> parse_v4_node(std::string_view text);
+// "IPv4" or "IPv4:port"; `colon` is the position of the only colon, or npos.
+Result<Endpoint> parse_v4_node(std::string_view text, std::size_t colon);
+
+// Where the first colon is and whether there is a second one, in one pass.
+struct Colons {
+  std::size_t first = std::string_view::npos;
+  bool several = false;
+};
+constexpr Colons find_colons(std::string_view s) {
+  Colons c;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != ':') continue;
+    if (c.first != std::string_view::npos) {
+      c.several = true;
+      break;
+    }
+    c.first = i;
+  }
+  return c;
+}
 
 }  // namespace doorman::identity_internal

@@ -12,9 +12,8 @@ using identity_internal::trim_ows;
 Result<Endpoint> parse_xff_element(std::string_view element) {
   if (element.empty()) return fail(ErrorCode::kUnparsableElement);
   if (element[0] == '[') return parse_bracketed_node(element);
-  const std::size_t first_colon = element.find(':');
-  if (first_colon == std::string_view::npos || element.find(':', first_colon + 1) == element.npos)
-    return parse_v4_node(element);
+  const identity_internal::Colons colons = identity_internal::find_colons(element);
+  if (!colons.several) return parse_v4_node(element, colons.first);
   // Two or more colons: the whole element is one IPv6 address. "2001:db8::1:80" is
   // 2001:db8::1:80, never 2001:db8::1 port 80: a port on IPv6 needs brackets (RFC 3986 §3.2.2).
   auto address = parse_client_address(element);
