@@ -11,6 +11,12 @@
 //   (RFC 9110 §8.6); http_parser refuses them.
 // - http_parser 2.9 treats a request with Transfer-Encoding but without final chunked as
 //   read-until-close (or rejects it); doorman rejects such requests, so they never both accept.
+// - Oracle bug: http_parser 2.9.4 marks a request as using Transfer-Encoding when a header name
+//   merely starts with "Transfer-Encoding" ("Transfer-Encodingh"), and then rejects it beside a
+//   Content-Length (HPE_UNEXPECTED_CONTENT_LENGTH). Such heads are skipped.
+// - Oracle quirk: http_parser's Connection token scanner skips only SP, not HTAB, and loses
+//   track after empty list elements (",,close"), though RFC 9110 §5.6.1 allows both. keep-alive
+//   is compared only when every Connection line holds a single token.
 // Everything doorman rejects, or needs more bytes for, is not compared (stricter is fine).
 #include <http_parser.h>
 
@@ -55,6 +61,14 @@ int on_headers_complete(http_parser* p) {
   std::abort();
 }
 
+bool has_transfer_encoding_prefixed_name(const RequestHead& h) {
+  constexpr std::string_view kTe = "transfer-encoding";
+  for (const HeaderField& f : h.headers())
+    if (f.name.size() > kTe.size() && header_name_equals(f.name.substr(0, kTe.size()), kTe))
+      return true;
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -64,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const HeadProgress p = ours.parse(input);
   if (!p.complete()) return 0;
   const RequestHead& h = ours.head();
-  if (h.content_length_repeated) return 0;  // intentional divergence (RFC 9110 §8.6)
+  if (h.content_length_repeated) return 0;               // intentional divergence (RFC 9110 §8.6)
+  if (has_transfer_encoding_prefixed_name(h)) return 0;  // oracle bug, see above
 
   http_parser_settings settings;
   http_parser_settings_init(&settings);
@@ -89,10 +104,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (h.header_count != oracle.fields) report("header count differs", input);
   const bool chunked = (parser.flags & F_CHUNKED) != 0;
   if (chunked != (h.framing.kind == BodyKind::kChunked)) report("chunked differs", input);
-  if (h.framing.kind == BodyKind::kContentLength && parser.content_length != h.framing.content_length)
+  if (h.framing.kind == BodyKind::kContentLength &&
+      parser.content_length != h.framing.content_length)
     report("content-length differs", input);
   if (h.framing.kind == BodyKind::kNone && (parser.flags & F_CONTENTLENGTH) != 0)
     report("content-length presence differs", input);
-  if (http_should_keep_alive(&parser) != (h.keep_alive ? 1 : 0)) report("keep-alive differs", input);
+  bool simple_connection = true;
+  for (std::size_t i = 0; i < h.header_count; ++i)
+    if (h.ids[i] == HeaderId::kConnection)
+      simple_connection &= is_valid_header_name(h.fields[i].value);
+  if (simple_connection && http_should_keep_alive(&parser) != (h.keep_alive ? 1 : 0))
+    report("keep-alive differs", input);
   return 0;
 }

@@ -22,8 +22,8 @@ void check(bool ok) {
 }
 
 bool inside(std::string_view view, std::string_view buffer) {
-  return view.empty() ||
-         (view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size());
+  return view.empty() || (view.data() >= buffer.data() &&
+                          view.data() + view.size() <= buffer.data() + buffer.size());
 }
 
 void check_head(const RequestHead& h, std::string_view input, std::size_t consumed) {
@@ -80,7 +80,8 @@ void check_rewrite(const RequestHead& h) {
       check(id == HeaderId::kTransferEncoding ||
             (u.upgrade && (id == HeaderId::kUpgrade || id == HeaderId::kConnection)));
     // Untrusted peer: every identity header is gone except the client_ip_header doorman set.
-    if (has_flag(id, kIdentity)) check(id == HeaderId::kXRealIp && u.fields[i].value == "192.0.2.7");
+    if (has_flag(id, kIdentity))
+      check(id == HeaderId::kXRealIp && u.fields[i].value == "192.0.2.7");
   }
   check(xff == 1);
 }
@@ -103,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   static RequestHeadParser parts;
   parts = RequestHeadParser(options);
-  const HeadProgress first = parts.parse(std::string_view(input).substr(0, std::min(split, input.size())));
+  const HeadProgress first =
+      parts.parse(std::string_view(input).substr(0, std::min(split, input.size())));
   const HeadProgress second = first.need_more() ? parts.parse(input) : first;
   check(second.state == w.state);
   if (w.complete()) {

@@ -20,8 +20,8 @@ void check(bool ok) {
 }
 
 bool inside(std::string_view view, std::string_view buffer) {
-  return view.empty() ||
-         (view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size());
+  return view.empty() || (view.data() >= buffer.data() &&
+                          view.data() + view.size() <= buffer.data() + buffer.size());
 }
 
 }  // namespace

@@ -15,9 +15,10 @@
 //   * Empty lines before the request line are skipped (RFC 9112 §2.2) and count in `consumed`.
 //   * Request line: method SP request-target SP HTTP-version, single spaces. The method is a
 //     token; CONNECT is 501 (doorman is not a forward proxy). The target is origin-form ("/..."),
-//     absolute-form ("http://..." / "https://..."), or "*" for OPTIONS; its bytes are visible
-//     ASCII (0x21-0x7E) other than '#' (no fragment in a request-target). Longer than max_target_length -> 414. Versions other than HTTP/1.0 and
-//     HTTP/1.1 -> 505 (kHttpBadVersion); a malformed version -> 400.
+//     absolute-form ("http://host[:port]..." / "https://...", no userinfo), or "*" for OPTIONS; its
+//     bytes are visible ASCII (0x21-0x7E) other than '#' (no fragment in a request-target). Longer
+//     than max_target_length -> 414. Versions other than HTTP/1.0 and HTTP/1.1 -> 505
+//     (kHttpBadVersion); a malformed version -> 400.
 //   * Header lines: token ":" OWS value OWS. Whitespace before the colon, a line starting with
 //     whitespace (obs-fold, RFC 9112 §5.2), an empty or non-token name -> 400. Values may hold
 //     SP, HTAB, visible ASCII and obs-text; NUL, CR, LF and other controls -> 400.

@@ -67,9 +67,14 @@ Result<TargetForm> classify_target(std::string_view target, Method method) {
     return TargetForm::kAsterisk;
   }
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (starts_with_ci(target, scheme) && target.size() > scheme.size() &&
-        target[scheme.size()] != '/')
-      return TargetForm::kAbsolute;
+    if (!starts_with_ci(target, scheme)) continue;
+    // The authority must be a non-empty host[:port]; userinfo ("user@") is refused (RFC 9110
+    // §4.2.4: a recipient ought to treat it as an error, it is a phishing vector).
+    const std::string_view rest = target.substr(scheme.size());
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+    if (authority.empty() || !http_internal::is_valid_host_value(authority))
+      return fail(ErrorCode::kHttpBadRequest);
+    return TargetForm::kAbsolute;
   }
   return fail(ErrorCode::kHttpBadRequest);
 }
