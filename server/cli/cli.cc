@@ -14,6 +14,7 @@ int run(int argc, char** argv) {
   add_explain_command(app, exit_code);
   add_proxy_header_command(app, exit_code);
   add_check_command(app, exit_code);
+  add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

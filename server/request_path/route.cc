@@ -4,6 +4,9 @@
 #include <array>
 #include <span>
 
+#include "request_path/exchange.h"
+#include "runtime/session.h"
+
 namespace doorman::request_path {
 
 std::string_view normalize_host(std::string_view host, std::span<char> out) {
@@ -86,6 +89,16 @@ const config::RouteSection* RouteTable::match(std::string_view host,
   }
   if (const auto* r = best(any_host_, path)) return r;
   return default_;
+}
+
+bool select_route(const runtime::Session& s, Exchange& x) {
+  x.route = s.snapshot.routes.match(x.head->host, x.head->target);
+  if (x.route == nullptr) {
+    x.reason = Reason::kNoRoute;
+    return false;
+  }
+  x.route_runtime = &s.snapshot.runtime_of(x.route);
+  return true;
 }
 
 }  // namespace doorman::request_path

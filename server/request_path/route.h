@@ -19,7 +19,13 @@
 
 #include "config/config.h"
 
+namespace doorman::runtime {
+struct Session;
+}
+
 namespace doorman::request_path {
+
+struct Exchange;
 
 class RouteTable {
  public:
@@ -48,6 +54,9 @@ class RouteTable {
   std::vector<Entry> any_host_;
   const config::RouteSection* default_ = nullptr;
 };
+
+// The stage: sets x.route and x.route_runtime, or x.reason = kNoRoute and returns false.
+bool select_route(const runtime::Session& s, Exchange& x);
 
 // The host part of a Host header value, lowercased into `out` (no port, no trailing dot);
 // returns a view of `out`, or an empty view when it does not fit.

@@ -1,0 +1,21 @@
+#include "request_path/client_ip.h"
+
+namespace doorman::request_path {
+
+bool resolve_identity(const runtime::Session& s, Exchange& x) {
+  ResolveRequest request;
+  request.peer = s.peer;
+  request.mode = x.route_runtime->source_ip;
+  request.trusted = &s.snapshot.trusted;
+  request.cloudflare = &s.snapshot.cloudflare;
+  request.headers = x.head->headers();
+  request.options.forwarded_header = s.snapshot.forwarded_header;
+  request.options.trusted_hops = static_cast<uint32_t>(x.route->trusted_hops);
+  x.identity = resolve_client_ip(request);
+  if (x.identity.accepted()) return true;
+  x.reason = Reason::kForbidden;
+  x.reason_detail = client_ip_reason_name(x.identity.reason);
+  return false;
+}
+
+}  // namespace doorman::request_path

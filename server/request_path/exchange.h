@@ -1,0 +1,59 @@
+// Exchange: what the request path knows about one request, filled in stage by stage
+// (request_head -> route -> client_ip -> rewrite -> upstream -> access_log) and read by the
+// access log at the end. Views into the client buffer are valid only until the body is
+// streamed; the fields the log needs are copied (bounded) into `log` when logging is on.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "config/config.h"
+#include "doorman/client_ip.h"
+#include "doorman/http_request.h"
+#include "local_reply.h"
+#include "runtime/snapshot.h"
+
+namespace doorman::request_path {
+
+// Bounded copies for the access log (truncated, never allocated).
+struct LogFields {
+  std::array<char, 16> method{};
+  std::array<char, 96> host{};
+  std::array<char, 256> target{};
+  std::size_t method_size = 0, host_size = 0, target_size = 0;
+  void capture(const RequestHead& head);
+  std::string_view method_view() const { return {method.data(), method_size}; }
+  std::string_view host_view() const { return {host.data(), host_size}; }
+  std::string_view target_view() const { return {target.data(), target_size}; }
+};
+
+struct Exchange {
+  std::chrono::steady_clock::time_point started;
+  const RequestHead* head = nullptr;  // valid until the body is streamed
+  std::size_t head_size = 0;          // bytes of the head in the client buffer
+  HttpVersion version = HttpVersion::k11;
+  Method method = Method::kOther;
+  bool head_request = false;
+
+  const config::RouteSection* route = nullptr;
+  const runtime::RouteRuntime* route_runtime = nullptr;
+  ClientIpDecision identity;
+  std::array<char, 32> request_id{};
+
+  int status = 0;  // what the client got
+  Reason reason = Reason::kNone;
+  std::string_view reason_detail;  // static text (identity reason, parser code)
+  uint64_t bytes_in = 0;           // request body bytes forwarded
+  uint64_t bytes_out = 0;          // response body bytes sent to the client
+  bool keep_alive = false;         // the client connection may serve another request
+  bool upgrade = false;            // the request asked to switch protocols (Connection: upgrade)
+  bool upgraded = false;
+  bool request_consumed = false;  // head and body are out of the client buffer
+  bool sent_continue = false;     // doorman answered Expect: 100-continue itself
+  bool retried = false;
+  LogFields log;
+};
+
+}  // namespace doorman::request_path

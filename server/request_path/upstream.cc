@@ -1,0 +1,110 @@
+#include "request_path/upstream.h"
+
+#include "builtin/echo.h"
+#include "runtime/worker.h"
+#include "upstream/request_body.h"
+#include "upstream/response.h"
+
+namespace doorman::request_path {
+
+using runtime::kNoThrow;
+using runtime::Phase;
+using runtime::Session;
+
+namespace {
+
+bool is_idempotent(Method method) {
+  switch (method) {
+    case Method::kGet:
+    case Method::kHead:
+    case Method::kOptions:
+    case Method::kTrace:
+    case Method::kPut:
+    case Method::kDelete:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_body(const BodyFraming& framing) {
+  return framing.kind == BodyKind::kChunked ||
+         (framing.kind == BodyKind::kContentLength && framing.content_length != 0);
+}
+
+asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t target) {
+  upstream::Pool& pool = s.worker.pool();
+  s.upstream = pool.make(target);
+  s.arm(Phase::kUpstreamConnect, s.snapshot.config.timeouts.upstream_connect);
+  auto [ec] = co_await s.upstream->socket.async_connect(pool.endpoint(target), kNoThrow);
+  if (ec) {
+    x.reason = s.timed_out == Phase::kUpstreamConnect ? Reason::kUpstreamConnectTimeout
+                                                      : Reason::kUpstreamConnectFailed;
+    s.close_upstream();
+    co_return false;
+  }
+  if (!pool.is_unix(target)) {
+    asio::error_code ignored;
+    s.upstream->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  }
+  co_return true;
+}
+
+}  // namespace
+
+asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
+  const std::size_t target = x.route_runtime->upstream_index;
+  s.timed_out = Phase::kNone;
+  if (s.snapshot.upstreams[target].kind == config::SocketAddress::Kind::kBuiltinEcho) {
+    co_await builtin::serve_echo(s, x);
+    co_return;
+  }
+  const bool replayable = is_idempotent(x.method) && !has_body(x.head->framing) && !x.upgrade;
+  // Where this request sits in the buffer, to replay it on a retry.
+  const std::size_t request_begin = s.in.begin;
+  const std::size_t request_end = s.in.end;
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == 0) s.upstream = s.worker.pool().take_idle(target);
+    if (!s.upstream && !co_await connect_upstream(s, x, target)) co_return;
+    const bool may_retry = s.upstream->reused && replayable && attempt == 0;
+    const upstream::SendStatus sent = co_await upstream::send_request(s, x, &s.upstream->socket);
+    if (sent != upstream::SendStatus::kOk) {
+      s.close_upstream();
+      x.keep_alive = false;
+      switch (sent) {
+        case upstream::SendStatus::kUpstreamFailed:
+          if (may_retry) break;
+          x.reason =
+              s.timed_out == Phase::kNone ? Reason::kUpstreamClosed : Reason::kUpstreamTimeout;
+          co_return;
+        case upstream::SendStatus::kBodyInvalid:
+          x.reason = Reason::kBadRequestBody;
+          co_return;
+        case upstream::SendStatus::kBodyTooLarge:
+          x.reason = Reason::kBodyTooLarge;
+          co_return;
+        default:  // the client is gone: nobody to answer
+          co_return;
+      }
+    } else {
+      const upstream::ResponseStatus got = co_await upstream::relay_response(s, x, may_retry);
+      if (got == upstream::ResponseStatus::kDone) co_return;
+      s.close_upstream();
+      if (got == upstream::ResponseStatus::kBroken) {
+        x.keep_alive = false;
+        co_return;
+      }
+      if (got == upstream::ResponseStatus::kFailed) co_return;
+    }
+    // Retry: the request's bytes are still where they were (nothing was read since).
+    s.in.begin = request_begin;
+    s.in.end = request_end;
+    x.request_consumed = false;
+    x.keep_alive = x.head->keep_alive;
+    x.bytes_in = 0;
+    x.retried = true;
+    s.timed_out = Phase::kNone;
+  }
+}
+
+}  // namespace doorman::request_path

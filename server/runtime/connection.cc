@@ -1,0 +1,149 @@
+// The life of a connection: the request path stages in order, once per request.
+#include "runtime/connection.h"
+
+#include "local_reply.h"
+#include "request_path/access_log.h"
+#include "request_path/client_ip.h"
+#include "request_path/exchange.h"
+#include "request_path/request_head.h"
+#include "request_path/rewrite.h"
+#include "request_path/route.h"
+#include "request_path/upstream.h"
+#include "runtime/reply.h"
+#include "runtime/worker.h"
+
+namespace doorman::runtime {
+namespace {
+
+// The peer as an IpAddress. A client on a unix listener is a local process: it counts as the
+// loopback peer 127.0.0.1 (trusted only while trust_loopback = true).
+IpAddress peer_of(const Protocol::socket& socket, bool unix_listener) {
+  if (unix_listener) return IpAddress::from_v4(0x7f000001);
+  asio::error_code ec;
+  const Protocol::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) return IpAddress();
+  const auto* sa = static_cast<const sockaddr*>(ep.data());
+  if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    return IpAddress::from_v4(ntohl(in->sin_addr.s_addr));
+  }
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    // from_v6 normalizes ::ffff:a.b.c.d to IPv4; a zone id is simply not carried over.
+    return IpAddress::from_v6(std::span<const uint8_t, 16>(in6->sin6_addr.s6_addr, 16));
+  }
+  return IpAddress();
+}
+
+}  // namespace
+
+Connection::Connection(Worker& worker, Protocol::socket socket, bool unix_listener)
+    : session_(worker, worker.snapshot(), std::move(socket), worker.context()) {
+  const config::LimitsSection& limits = worker.snapshot().config.limits;
+  session_.unix_listener = unix_listener;
+  session_.peer = peer_of(session_.client, unix_listener);
+  // The head must fit with room to spare for the body bytes that arrive with it.
+  session_.in.allocate(limits.max_head_size + 16384);
+  session_.out.allocate(limits.max_head_size + 16384);
+  session_.request_parser = RequestHeadParser(RequestParseOptions{
+      .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
+  session_.response_parser =
+      ResponseHeadParser(ResponseParseOptions{.max_head_size = limits.max_head_size});
+  worker.attach(this);
+}
+
+Connection::~Connection() {
+  session_.worker.detach(this);
+}
+
+void Connection::start() {
+  session_.arm(Phase::kRequestHead, session_.snapshot.config.timeouts.request_head);
+  asio::co_spawn(
+      session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
+      asio::detached);
+  asio::co_spawn(
+      session_.worker.context(), [self = shared_from_this()] { return self->watch(); },
+      asio::detached);
+}
+
+void Connection::drain() {
+  session_.closing = true;
+  if (session_.idle) session_.close_client();
+}
+
+asio::awaitable<void> Connection::serve() {
+  using namespace request_path;
+  Session& s = session_;
+  const bool log_on = s.snapshot.config.access_log != config::AccessLog::kOff;
+  for (;;) {
+    Exchange x;
+    // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle).
+    const HeadOutcome head = co_await read_request_head(s, x);
+    if (head == HeadOutcome::kClosed) break;
+    if (head == HeadOutcome::kInvalid) {
+      co_await send_local_reply(s, x);
+      if (log_on) log_access(s, x);
+      break;
+    }
+    if (log_on) x.log.capture(*x.head);
+    // 2. route: Host and path -> route (404 without one).
+    if (select_route(s, x)) {
+      // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
+      if (resolve_identity(s, x)) {
+        // 4. rewrite: the head the app receives (zero-copy pieces).
+        if (rewrite_request(s, x)) {
+          // 5. upstream: forward head and body, stream the response back (or builtin:echo).
+          co_await exchange_with_upstream(s, x);
+        }
+      }
+    }
+    if (x.reason != Reason::kNone && x.status == 0) co_await send_local_reply(s, x);
+    // 6. access_log
+    if (log_on) log_access(s, x);
+    if (!x.keep_alive || s.closing) break;
+  }
+  s.done = true;
+  s.close_upstream();
+  s.close_client();
+  s.watchdog.cancel();
+}
+
+asio::awaitable<void> Connection::watch() {
+  Session& s = session_;
+  while (!s.done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (s.phase != Phase::kNone && s.deadline <= now) on_timeout();
+    s.watchdog_wakes =
+        s.phase == Phase::kNone ? std::chrono::steady_clock::time_point::max() : s.deadline;
+    s.watchdog.expires_at(s.watchdog_wakes);
+    co_await s.watchdog.async_wait(kNoThrow);
+  }
+}
+
+void Connection::on_timeout() {
+  Session& s = session_;
+  s.timed_out = s.phase;
+  switch (s.phase) {
+    case Phase::kUpstreamConnect:
+    case Phase::kUpstreamHead:
+      // The request path answers 504; the client connection stays usable.
+      if (s.upstream) {
+        asio::error_code ignored;
+        s.upstream->socket.close(ignored);
+      }
+      break;
+    case Phase::kRequestHead:
+    case Phase::kKeepAliveIdle:
+    case Phase::kBodyIdle:
+    case Phase::kNone:
+      if (s.upstream) {
+        asio::error_code ignored;
+        s.upstream->socket.close(ignored);
+      }
+      s.close_client();
+      break;
+  }
+  s.phase = Phase::kNone;
+}
+
+}  // namespace doorman::runtime

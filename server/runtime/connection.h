@@ -1,0 +1,38 @@
+// Connection: one client connection, served by one coroutine that walks the request path
+// (connection.cc reads like server/request_path/ in order) and one watchdog coroutine that
+// enforces the timeouts (session.h).
+//
+// Lifetime: created by the worker's accept loop and kept alive by its two coroutines
+// (shared_from_this); registered with the worker so a drain can reach it. The upstream
+// connection in use belongs to the session; it goes back to the worker's pool only after a
+// complete, reusable exchange.
+// Thread safety: the owning worker's thread only; drain() is called there too.
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+
+#include "runtime/session.h"
+
+namespace doorman::runtime {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker& worker, Protocol::socket socket, bool unix_listener);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  // The server is draining: close now if idle between requests, else after this response.
+  void drain();
+
+ private:
+  asio::awaitable<void> serve();
+  asio::awaitable<void> watch();
+  void on_timeout();
+
+  Session session_;
+};
+
+}  // namespace doorman::runtime

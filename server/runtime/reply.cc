@@ -1,0 +1,34 @@
+#include "runtime/reply.h"
+
+namespace doorman::runtime {
+
+std::size_t gather_pieces(Session& s, const HeadPieces& pieces, std::string_view body) {
+  std::size_t n = 0;
+  for (std::string_view piece : pieces.pieces()) s.gather[n++] = asio::buffer(piece);
+  if (!body.empty()) s.gather[n++] = asio::buffer(body);
+  return n;
+}
+
+asio::awaitable<void> send_local_reply(Session& s, request_path::Exchange& x) {
+  if (x.head == nullptr) x.keep_alive = false;  // the head itself was invalid
+  if (!x.request_consumed && x.head != nullptr) {
+    const BodyFraming& f = x.head->framing;
+    const bool has_body =
+        f.kind == BodyKind::kChunked || (f.kind == BodyKind::kContentLength && f.content_length);
+    // An unread body would be parsed as the next request: close instead (RFC 9112 §9.6).
+    if (has_body) x.keep_alive = false;
+  }
+  if (s.closing) x.keep_alive = false;
+  const std::string_view bytes =
+      render_local_reply(x.reason, x.reason_detail, x.head_request, !x.keep_alive,
+                         x.keep_alive && x.version == HttpVersion::k10, s.reply);
+  x.status = local_reply_for(x.reason).status;
+  auto [ec, n] = co_await asio::async_write(s.client, asio::buffer(bytes), kNoThrow);
+  if (ec) x.keep_alive = false;
+  if (x.keep_alive && !x.request_consumed) {
+    s.in.consume(x.head_size);
+    x.request_consumed = true;
+  }
+}
+
+}  // namespace doorman::runtime

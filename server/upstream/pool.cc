@@ -1,0 +1,59 @@
+#include "upstream/pool.h"
+
+namespace doorman::upstream {
+
+Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot)
+    : context_(context), snapshot_(snapshot), idle_(snapshot.upstreams.size()) {
+  for (const config::SocketAddress& target : snapshot.upstreams) {
+    switch (target.kind) {
+      case config::SocketAddress::Kind::kTcp: {
+        asio::error_code ec;
+        const auto ip = asio::ip::make_address(target.host, ec);
+        endpoints_.emplace_back(asio::ip::tcp::endpoint(ip, target.port));
+        break;
+      }
+      case config::SocketAddress::Kind::kUnix:
+        endpoints_.emplace_back(asio::local::stream_protocol::endpoint(target.path));
+        break;
+      case config::SocketAddress::Kind::kBuiltinEcho:
+        endpoints_.emplace_back();  // served in-process, never connected
+        break;
+    }
+  }
+}
+
+bool Pool::is_unix(std::size_t target) const {
+  return snapshot_.upstreams[target].kind == config::SocketAddress::Kind::kUnix;
+}
+
+std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
+  auto& list = idle_[target];
+  const auto limit = snapshot_.config.timeouts.upstream_keepalive_idle;
+  const auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    std::unique_ptr<UpstreamConnection> c = std::move(list.back());
+    list.pop_back();
+    if (now - c->idle_since < limit) return c;
+    asio::error_code ignored;
+    c->socket.close(ignored);
+  }
+  return nullptr;
+}
+
+void Pool::put_idle(std::unique_ptr<UpstreamConnection> connection) {
+  auto& list = idle_[connection->target];
+  if (list.size() >= snapshot_.config.limits.upstream_idle_per_target) return;  // closes it
+  connection->reused = true;
+  connection->idle_since = std::chrono::steady_clock::now();
+  list.push_back(std::move(connection));
+}
+
+std::unique_ptr<UpstreamConnection> Pool::make(std::size_t target) {
+  return std::make_unique<UpstreamConnection>(context_, target);
+}
+
+void Pool::close_idle() {
+  for (auto& list : idle_) list.clear();
+}
+
+}  // namespace doorman::upstream

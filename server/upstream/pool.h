@@ -1,0 +1,52 @@
+// Pool: a worker's idle keep-alive connections to its upstreams.
+//
+// Contract:
+// - One pool per worker (no locking); idle connections are kept per upstream target, newest
+//   first (the one most likely still open), at most [limits] upstream_idle_per_target each.
+// - take_idle() skips connections idle longer than [timeouts] upstream_keepalive_idle (the
+//   upstream has probably closed them); a connection that turns out closed anyway is the
+//   caller's retry case (request_path/upstream.cc).
+// - Idle connections have no pending operation, so they never keep a draining worker alive.
+// Thread safety: the owning worker's thread only.
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "runtime/snapshot.h"
+
+namespace doorman::upstream {
+
+using Protocol = asio::generic::stream_protocol;
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(asio::io_context& context, std::size_t target_index)
+      : socket(context), target(target_index) {}
+  Protocol::socket socket;
+  std::size_t target;
+  bool reused = false;  // served an earlier request: a failure before any byte may be retried
+  std::chrono::steady_clock::time_point idle_since{};
+};
+
+class Pool {
+ public:
+  Pool(asio::io_context& context, const runtime::Snapshot& snapshot);
+
+  std::unique_ptr<UpstreamConnection> take_idle(std::size_t target);
+  void put_idle(std::unique_ptr<UpstreamConnection> connection);
+  // A new, unconnected socket for `target`, and where to connect it.
+  std::unique_ptr<UpstreamConnection> make(std::size_t target);
+  const Protocol::endpoint& endpoint(std::size_t target) const { return endpoints_[target]; }
+  bool is_unix(std::size_t target) const;
+  void close_idle();
+
+ private:
+  asio::io_context& context_;
+  const runtime::Snapshot& snapshot_;
+  std::vector<Protocol::endpoint> endpoints_;
+  std::vector<std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+}  // namespace doorman::upstream

@@ -1,0 +1,230 @@
+#include "upstream/response.h"
+
+#include "doorman/http_chunked.h"
+#include "runtime/reply.h"
+#include "runtime/worker.h"
+#include "upstream/tunnel.h"
+
+namespace doorman::upstream {
+
+using runtime::kNoThrow;
+using runtime::Phase;
+using runtime::Session;
+
+namespace {
+
+enum class HeadRead { kComplete, kClosedEarly, kFailed, kClientGone };
+
+// Reads until a final (non-1xx) head is parsed; forwards or drops interim heads on the way.
+asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
+                                          std::size_t& head_size, bool& any_byte) {
+  s.out.begin = s.out.end = 0;
+  s.response_parser.reset();
+  s.arm(Phase::kUpstreamHead, s.snapshot.config.timeouts.upstream_response_head);
+  for (;;) {
+    if (!s.out.empty()) {
+      const HeadProgress p = s.response_parser.parse(s.out.view(), x.method);
+      if (p.invalid()) co_return HeadRead::kFailed;
+      if (p.complete()) {
+        const ResponseHead& rh = s.response_parser.head();
+        if (!rh.interim) {
+          head_size = p.consumed;
+          co_return HeadRead::kComplete;
+        }
+        const bool own_continue = rh.status == 100 && x.sent_continue;
+        if (x.version == HttpVersion::k11 && !own_continue) {
+          auto [ec, n] = co_await asio::async_write(
+              s.client, asio::buffer(s.out.data.get() + s.out.begin, p.consumed), kNoThrow);
+          if (ec) co_return HeadRead::kClientGone;
+        }
+        s.out.consume(p.consumed);
+        s.response_parser.reset();
+        continue;
+      }
+      if (s.out.full()) {
+        if (s.out.begin == 0) co_return HeadRead::kFailed;  // head over max_head_size
+        s.out.compact();
+      }
+    }
+    auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
+    if (ec || n == 0) co_return any_byte ? HeadRead::kFailed : HeadRead::kClosedEarly;
+    any_byte = true;
+    s.out.end += n;
+  }
+}
+
+// Writes `bytes` to the client; false when the client is gone.
+asio::awaitable<bool> to_client(Session& s, std::string_view bytes) {
+  auto [ec, n] = co_await asio::async_write(s.client, asio::buffer(bytes), kNoThrow);
+  co_return !ec;
+}
+
+// Streams the rest of a body after the head: reads from the upstream, writes to the client.
+// Returns whether the body ended cleanly; `stray` tells whether bytes followed it.
+asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFraming framing,
+                                  uint64_t remaining, ChunkedDecoder& decoder, bool dechunk,
+                                  bool& stray) {
+  const auto body_idle = s.snapshot.config.timeouts.body_idle;
+  for (;;) {
+    s.out.begin = s.out.end = 0;
+    s.arm(Phase::kBodyIdle, body_idle);
+    auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
+    if (ec || n == 0)
+      co_return framing.kind == BodyKind::kUntilClose&& ec !=
+          asio::error::operation_aborted&& s.timed_out == Phase::kNone;
+    s.out.end = n;
+    std::string_view bytes = s.out.view();
+    if (framing.kind == BodyKind::kContentLength) {
+      const std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(remaining, n));
+      remaining -= take;
+      stray = take < n;
+      if (!co_await to_client(s, bytes.substr(0, take))) co_return false;
+      x.bytes_out += take;
+      if (remaining == 0) co_return true;
+    } else if (framing.kind == BodyKind::kChunked && !dechunk) {
+      auto progress = decoder.feed(bytes);
+      if (!progress) co_return false;
+      stray = progress->consumed < n;
+      if (!co_await to_client(s, bytes.substr(0, progress->consumed))) co_return false;
+      x.bytes_out += progress->consumed;
+      if (progress->done) co_return true;
+    } else if (framing.kind == BodyKind::kChunked) {
+      // De-chunk for an HTTP/1.0 client: write only the data runs.
+      while (!bytes.empty()) {
+        auto seg = decoder.next_segment(bytes);
+        if (!seg) co_return false;
+        if (seg->data_length != 0) {
+          if (!co_await to_client(s, bytes.substr(seg->data_offset, seg->data_length)))
+            co_return false;
+          x.bytes_out += seg->data_length;
+        }
+        bytes.remove_prefix(seg->consumed);
+        if (seg->done) co_return true;
+      }
+    } else {
+      if (!co_await to_client(s, bytes)) co_return false;
+      x.bytes_out += n;
+    }
+  }
+}
+
+}  // namespace
+
+asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchange& x,
+                                               bool may_retry) {
+  std::size_t head_size = 0;
+  bool any_byte = false;
+  const HeadRead read = co_await read_final_head(s, x, head_size, any_byte);
+  if (read != HeadRead::kComplete) {
+    if (read == HeadRead::kClientGone) co_return ResponseStatus::kBroken;
+    if (read == HeadRead::kClosedEarly && may_retry && s.timed_out == Phase::kNone)
+      co_return ResponseStatus::kRetry;
+    if (s.timed_out == Phase::kUpstreamHead)
+      x.reason = Reason::kUpstreamTimeout;
+    else
+      x.reason =
+          read == HeadRead::kClosedEarly ? Reason::kUpstreamClosed : Reason::kUpstreamBadResponse;
+    co_return ResponseStatus::kFailed;
+  }
+  const ResponseHead& rh = s.response_parser.head();
+  const bool tunnel = rh.switching_protocols;
+  if (tunnel && !x.upgrade) {
+    x.reason = Reason::kUpstreamBadResponse;  // 101 to a request that did not ask for it
+    co_return ResponseStatus::kFailed;
+  }
+  BodyFraming framing = rh.framing;
+  const bool dechunk = framing.kind == BodyKind::kChunked && x.version == HttpVersion::k10;
+  x.keep_alive =
+      x.keep_alive && !s.closing && !tunnel && !dechunk && framing.kind != BodyKind::kUntilClose;
+  ResponseRewriteOptions options;
+  options.close = !x.keep_alive && !tunnel;
+  options.keep_alive_http10 = x.keep_alive && x.version == HttpVersion::k10;
+  options.drop_transfer_encoding = dechunk;
+  std::array<char, 128> scratch;
+  if (!plan_response_rewrite(rh, options, scratch, s.response_pieces)) {
+    x.status = 0;
+    x.reason = Reason::kUpstreamBadResponse;
+    co_return ResponseStatus::kFailed;
+  }
+  x.status = rh.status;
+  const bool upstream_keep_alive = rh.keep_alive;
+
+  // Body bytes that came with the head go out in the same write.
+  std::string_view buffered(s.out.data.get() + s.out.begin + head_size, s.out.size() - head_size);
+  uint64_t remaining = framing.kind == BodyKind::kContentLength ? framing.content_length : 0;
+  ChunkedDecoder decoder;
+  std::string_view first;
+  bool done = false;
+  bool stray = false;
+  switch (framing.kind) {
+    case BodyKind::kNone:
+      done = true;
+      stray = !buffered.empty() && !tunnel;
+      break;
+    case BodyKind::kContentLength:
+      first = buffered.substr(
+          0, static_cast<std::size_t>(std::min<uint64_t>(remaining, buffered.size())));
+      remaining -= first.size();
+      done = remaining == 0;
+      stray = first.size() < buffered.size();
+      break;
+    case BodyKind::kChunked:
+      if (!dechunk) {
+        auto progress = decoder.feed(buffered);
+        if (!progress) {
+          x.reason = Reason::kUpstreamBadResponse;
+          x.status = 0;
+          co_return ResponseStatus::kFailed;
+        }
+        first = buffered.substr(0, progress->consumed);
+        done = progress->done;
+        stray = progress->consumed < buffered.size();
+      }
+      break;
+    case BodyKind::kUntilClose:
+      first = buffered;
+      break;
+  }
+  if (tunnel) first = buffered;  // early tunnel bytes from the upstream
+  const std::size_t n = runtime::gather_pieces(s, s.response_pieces, first);
+  {
+    auto [ec, written] =
+        co_await asio::async_write(s.client, std::span(s.gather.data(), n), kNoThrow);
+    if (ec) co_return ResponseStatus::kBroken;
+  }
+  x.bytes_out += first.size();
+  if (tunnel) {
+    x.upgraded = true;
+    x.keep_alive = false;
+    co_await run_tunnel(s, x);
+    co_return ResponseStatus::kDone;
+  }
+  if (dechunk) {
+    // Feed what came with the head through the de-chunker, then stream the rest.
+    std::string_view bytes = buffered;
+    while (!bytes.empty() && !done) {
+      auto seg = decoder.next_segment(bytes);
+      if (!seg) co_return ResponseStatus::kBroken;
+      if (seg->data_length != 0) {
+        if (!co_await to_client(s, bytes.substr(seg->data_offset, seg->data_length)))
+          co_return ResponseStatus::kBroken;
+        x.bytes_out += seg->data_length;
+      }
+      bytes.remove_prefix(seg->consumed);
+      done = seg->done;
+    }
+  }
+  if (!done && !co_await stream_body(s, x, framing, remaining, decoder, dechunk, stray))
+    co_return ResponseStatus::kBroken;
+  if (framing.kind == BodyKind::kUntilClose) {
+    s.close_upstream();
+    co_return ResponseStatus::kDone;
+  }
+  if (upstream_keep_alive && !stray && x.request_consumed && s.timed_out == Phase::kNone)
+    s.worker.pool().put_idle(std::move(s.upstream));
+  else
+    s.close_upstream();
+  co_return ResponseStatus::kDone;
+}
+
+}  // namespace doorman::upstream
