@@ -27,7 +27,7 @@ fuzz-build: deps
 	else echo "clang++-19 not found: fuzz targets not built"; fi
 
 run: release
-	./build/release/doorman explain --peer 203.0.113.7 -H 'X-Forwarded-For: 198.51.100.1'
+	./build/release/doorman serve --config examples/demo.toml
 
 # Unit tests, corpus replays, end-to-end tests and short fuzz runs, in parallel through CTest.
 test: debug fuzz-build

@@ -190,8 +190,9 @@ class Loader {
     read_array_of_tables(root, "route", [&](const toml::table& t, const std::string& where) {
       read_route(t, where, config);
     });
-    if (config.listeners.empty()) add_error(1, "listener", "at least one [[listener]] is required");
-    if (config.routes.empty()) add_error(1, "route", "at least one [[route]] is required");
+    // Only when the tables are absent: a table with an error has been reported already.
+    if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
+    if (!root.get("route")) add_error(1, "route", "at least one [[route]] is required");
   }
 
   template <typename Fn>
