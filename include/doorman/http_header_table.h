@@ -23,6 +23,7 @@
 // Thread safety: the table is constant.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -93,8 +94,23 @@ bool is_identity_alias(std::string_view name);
 // configured client_ip_header.
 bool is_alias_of(std::string_view name, std::string_view target);
 
-// RFC 9110 §5.6.2 token characters (header names, methods, coding names).
-bool is_tchar(char c);
+namespace http_internal {
+constexpr std::array<bool, 256> build_tchar_table() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+inline constexpr std::array<bool, 256> kTcharTable = build_tchar_table();
+}  // namespace http_internal
+
+// RFC 9110 §5.6.2 token characters (header names, methods, coding names). Inline: the parser
+// calls it for every byte of every header name.
+inline bool is_tchar(char c) {
+  return http_internal::kTcharTable[static_cast<unsigned char>(c)];
+}
 // A non-empty token: a valid header name.
 bool is_valid_header_name(std::string_view name);
 

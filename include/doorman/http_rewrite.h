@@ -69,12 +69,19 @@ class HeaderIdSet {
   }
   constexpr void add(HeaderId id) { bits_ |= uint64_t{1} << static_cast<unsigned>(id); }
   constexpr bool contains(HeaderId id) const { return (bits_ >> static_cast<unsigned>(id)) & 1U; }
+  friend constexpr bool operator==(const HeaderIdSet&, const HeaderIdSet&) = default;
 
  private:
   uint64_t bits_ = 0;
 };
 
 // Every kIdentity header: what a trusted peer may pass through by default.
+inline constexpr HeaderIdSet kAllIdentityHeaders = {
+    HeaderId::kXForwardedHost, HeaderId::kCfConnectingIp,   HeaderId::kCfConnectingIpv6,
+    HeaderId::kTrueClientIp,   HeaderId::kXRealIp,          HeaderId::kFastlyClientIp,
+    HeaderId::kXClientIp,      HeaderId::kXClusterClientIp, HeaderId::kCloudFrontViewerAddress,
+    HeaderId::kCfVisitor};
+// The same set, computed from the table's kIdentity flags (tests check they agree).
 HeaderIdSet all_identity_headers();
 
 // The identity decision and connection facts the rewrite needs, as plain values.
@@ -93,7 +100,7 @@ struct RewriteOptions {
   XffAction x_forwarded_for = XffAction::kSet;
   ForwardedAction forwarded = ForwardedAction::kRemove;
   std::string_view client_ip_header;  // empty = none; must be a valid header name
-  HeaderIdSet pass_identity = all_identity_headers();
+  HeaderIdSet pass_identity = kAllIdentityHeaders;
 };
 
 // The bytes of a rewritten head, as pieces. Filled in place rather than returned because it is

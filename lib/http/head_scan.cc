@@ -113,6 +113,26 @@ bool offers_h2c(std::string_view value) {
   return false;
 }
 
+// The offset of the first byte at or after q that is not a field-value byte (RFC 9110 §5.5:
+// VCHAR, SP, HTAB, obs-text): the CR ending the line, or a byte to reject. Eight bytes at a time
+// while no byte is below 0x20 or equal to 0x7f (SWAR "has less than" / "has value" tests), then
+// byte by byte.
+std::size_t scan_value(const char* d, std::size_t q, std::size_t end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  while (q + 8 <= end) {
+    uint64_t x;
+    std::memcpy(&x, d + q, sizeof x);
+    const uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+    const uint64_t y = x ^ (kOnes * 0x7f);
+    const uint64_t del = (y - kOnes) & ~y & kHigh;
+    if ((below_space | del) != 0) break;
+    q += 8;
+  }
+  while (q < end && kValueBytes[static_cast<unsigned char>(d[q])]) ++q;
+  return q;
+}
+
 }  // namespace
 
 bool is_value_byte(unsigned char c) {
@@ -205,14 +225,15 @@ Result<FieldFacts> parse_fields(std::string_view buffer, std::size_t begin, std:
     if (facts.count == sink.capacity) return fail(errors.too_many, p);
     // A line that starts with whitespace is obs-fold (RFC 9112 §5.2) or junk: reject.
     std::size_t q = p;
-    while (q < end && is_tchar(d[q])) ++q;
+    // No bound check needed: the line ends in CR, which is not a tchar.
+    while (is_tchar(d[q])) ++q;
     // Whitespace between name and colon: RFC 9112 §5.1 requires a 400.
     if (q == p || q >= end || d[q] != ':') return fail(errors.syntax, q);
     const std::string_view name(d + p, q - p);
     ++q;
     while (q < end && is_ows(d[q])) ++q;
     const std::size_t value_begin = q;
-    while (q < end && kValueBytes[static_cast<unsigned char>(d[q])]) ++q;
+    q = scan_value(d, q, end);
     // The value must end at CRLF: NUL, a bare CR or another control is rejected (RFC 9110 §5.5).
     if (q + 1 >= end || d[q] != '\r' || d[q + 1] != '\n') return fail(errors.syntax, q);
     std::size_t value_end = q;

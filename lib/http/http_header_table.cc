@@ -58,15 +58,26 @@ constexpr LengthIndex build_index() {
 }
 constexpr LengthIndex kIndex = build_index();
 
-constexpr std::array<bool, 256> build_tchar() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
+// Name lengths that some identity or doorman-set header has, and their first letters: most
+// ordinary names are ruled out as aliases without looking at their characters.
+constexpr std::array<bool, kMaxNameLength + 1> build_alias_lengths() {
+  std::array<bool, kMaxNameLength + 1> lengths{};
+  for (const HeaderInfo& info : kTable)
+    if ((info.flags & (kIdentity | kDoormanSet)) != 0) lengths[info.name.size()] = true;
+  return lengths;
 }
-constexpr std::array<bool, 256> kTchar = build_tchar();
+constexpr std::array<bool, kMaxNameLength + 1> kAliasLengths = build_alias_lengths();
+
+constexpr std::array<bool, 256> build_alias_initials() {
+  std::array<bool, 256> initials{};
+  for (const HeaderInfo& info : kTable) {
+    if ((info.flags & (kIdentity | kDoormanSet)) == 0) continue;
+    initials[static_cast<unsigned char>(ascii_lower(info.name[0]))] = true;
+    initials[static_cast<unsigned char>(info.name[0] & ~0x20)] = true;  // upper case
+  }
+  return initials;
+}
+constexpr std::array<bool, 256> kAliasInitials = build_alias_initials();
 
 // Case-insensitive, with '_' and '.' in `name` read as '-'.
 bool equals_folded(std::string_view name, std::string_view target) {
@@ -96,8 +107,13 @@ HeaderId lookup_header(std::string_view name) {
 }
 
 bool is_identity_alias(std::string_view name) {
-  if (name.find_first_of("_.") == std::string_view::npos) return false;
-  if (name.size() > kMaxNameLength) return false;
+  // Called for every ordinary header on every request: cheap exits first.
+  if (name.size() > kMaxNameLength || !kAliasLengths[name.size()] ||
+      !kAliasInitials[static_cast<unsigned char>(name[0])])
+    return false;
+  bool separator = false;
+  for (char c : name) separator |= (c == '_') | (c == '.');
+  if (!separator) return false;
   const auto& bucket = kIndex.ids[name.size()];
   for (uint8_t i = 0; i < kIndex.counts[name.size()]; ++i) {
     const HeaderInfo& info = kTable[static_cast<std::size_t>(bucket[i])];
@@ -109,10 +125,6 @@ bool is_identity_alias(std::string_view name) {
 
 bool is_alias_of(std::string_view name, std::string_view target) {
   return !target.empty() && equals_folded(name, target) && !header_name_equals(name, target);
-}
-
-bool is_tchar(char c) {
-  return kTchar[static_cast<unsigned char>(c)];
 }
 
 bool is_valid_header_name(std::string_view name) {

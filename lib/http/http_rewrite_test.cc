@@ -308,6 +308,11 @@ TEST(PlanRequestRewrite, RequestId) {
   }
 }
 
+TEST(PlanRequestRewrite, IdentitySetMatchesTable) {
+  EXPECT_EQ(kAllIdentityHeaders, all_identity_headers());
+  EXPECT_EQ(RewriteOptions{}.pass_identity, all_identity_headers());
+}
+
 TEST(PlanRequestRewrite, IsValidRequestId) {
   EXPECT_TRUE(is_valid_request_id("a"));
   EXPECT_TRUE(is_valid_request_id("0123-abc_DEF.x:y"));
