@@ -8,7 +8,8 @@ using runtime::Phase;
 asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x) {
   const config::TimeoutsSection& timeouts = s.snapshot.config.timeouts;
   s.request_parser.reset();
-  bool head_timer_armed = s.phase == Phase::kRequestHead;  // a new connection's first request
+  bool head_timer_armed = s.first_request;  // armed at accept: a silent client is closed too
+  s.first_request = false;
   if (!head_timer_armed && s.in.empty()) s.arm(Phase::kKeepAliveIdle, timeouts.keepalive_idle);
   for (;;) {
     if (!s.in.empty()) {

@@ -101,8 +101,9 @@ struct Session {
       std::chrono::steady_clock::time_point::max();
   Phase phase = Phase::kNone;
   Phase timed_out = Phase::kNone;
-  bool idle = false;     // waiting for the first byte of a request: drain may close now
-  bool closing = false;  // draining: answer "Connection: close" and stop after this request
+  bool first_request = true;  // its head timer started at accept
+  bool idle = false;          // waiting for the first byte of a request: drain may close now
+  bool closing = false;       // draining: answer "Connection: close" and stop after this request
   bool done = false;
 
   void arm(Phase p, std::chrono::milliseconds d) {
