@@ -33,7 +33,8 @@
 //     deflate, compress or x-compress (anything else, "identity" included, -> 501). Parameters
 //     and empty list elements -> 400. With Content-Length -> 400 (kHttpAmbiguousLength). On an
 //     HTTP/1.0 request -> 400 (RFC 9112 §6.1).
-//   * Connection: a comma list of tokens (a non-token -> 400).
+//   * Connection: a comma list of at most 32 tokens (a non-token or more -> 400), so the
+//     rewriter's work per request stays bounded.
 // - Semantics computed: framing (none / content-length / chunked), keep_alive (HTTP/1.1 unless
 //   "close"; HTTP/1.0 only with "keep-alive"), upgrade (HTTP/1.1, Connection lists "upgrade" and
 //   an Upgrade header is present, and it does not offer h2c: h2c upgrades through a proxy are a
@@ -55,7 +56,8 @@
 namespace doorman {
 
 struct RequestParseOptions {
-  std::size_t max_head_size = 16384;          // request line + headers + blank line; over it: 431
+  std::size_t max_head_size =
+      16384;  // head bytes incl. blank line; over it: 431 (clamped to 4 GiB)
   std::size_t max_target_length = 8192;       // over it: 414
   std::size_t max_headers = kMaxHeaderLines;  // clamped to kMaxHeaderLines; over it: 431
 };

@@ -104,7 +104,8 @@ void RequestHeadParser::reset() {
 HeadProgress RequestHeadParser::parse(std::string_view buffer) {
   if (last_.state != ParseState::kNeedMore) return last_;
   const http_internal::ScanResult scan = http_internal::scan_head(
-      scan_, buffer, options_.max_head_size, ErrorCode::kHttpBadRequest, true);
+      scan_, buffer, std::min<std::size_t>(options_.max_head_size, UINT32_MAX),
+      ErrorCode::kHttpBadRequest, true);
   if (scan.state == ParseState::kInvalid) {
     last_ = invalid(scan.error.code, scan.error.offset);
   } else if (scan.state == ParseState::kComplete) {

@@ -217,6 +217,18 @@ TEST(RequestHeadParser, RejectedHeaderSyntax) {
   });
 }
 
+TEST(RequestHeadParser, ConnectionTokensAreBounded) {
+  std::string tokens;
+  for (int i = 0; i < 32; ++i) tokens += (i ? ", x" : "x") + std::to_string(i);
+  RequestHeadParser ok;
+  const std::string at_cap = req("GET / HTTP/1.1", "Host: h\r\nConnection: " + tokens + "\r\n");
+  EXPECT_TRUE(ok.parse(at_cap).complete());
+  RequestHeadParser over;
+  const std::string above =
+      req("GET / HTTP/1.1", "Host: h\r\nConnection: " + tokens + "\r\nConnection: y\r\n");
+  EXPECT_TRUE(over.parse(above).invalid());
+}
+
 TEST(RequestHeadParser, HostRules) {
   expect_rejected({
       {"missing host 1.1", req("GET / HTTP/1.1", "Accept: */*\r\n"), ErrorCode::kHttpBadRequest,

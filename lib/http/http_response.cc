@@ -32,7 +32,8 @@ void ResponseHeadParser::reset() {
 HeadProgress ResponseHeadParser::parse(std::string_view buffer, Method request_method) {
   if (last_.state != ParseState::kNeedMore) return last_;
   const http_internal::ScanResult scan = http_internal::scan_head(
-      scan_, buffer, options_.max_head_size, ErrorCode::kHttpBadResponse, false);
+      scan_, buffer, std::min<std::size_t>(options_.max_head_size, UINT32_MAX),
+      ErrorCode::kHttpBadResponse, false);
   if (scan.state == ParseState::kInvalid) {
     last_ = bad_response(scan.error.offset);
   } else if (scan.state == ParseState::kComplete) {

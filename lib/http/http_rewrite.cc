@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdlib>
 
 #include "head_scan.h"
 
@@ -186,6 +187,9 @@ void HeadPieces::append(std::string_view piece) {
       return;
     }
   }
+  // The planners stay far below kMaxPieces (see the header); anything else is a programming
+  // error, and writing past the array would be worse than stopping.
+  if (count_ == kMaxPieces) std::abort();
   pieces_[count_++] = piece;
 }
 
