@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,14 +41,21 @@ void check_head(const RequestHead& h, std::string_view input, std::size_t consum
   check(h.framing.kind != BodyKind::kUntilClose);
 }
 
-void check_rewrite(const RequestHead& h) {
+// `knobs` (the input's first byte) picks the trust flags and route options.
+void check_rewrite(const RequestHead& h, uint8_t knobs) {
   RewriteInputs inputs;
   inputs.client_ip = IpAddress::from_v4(0xc0000207);  // 192.0.2.7
   inputs.request_id = "fuzz-id";
   inputs.host = "upstream.test";
+  inputs.peer_trusted = (knobs & 1) != 0;
+  inputs.cloudflare_matched = (knobs & 2) != 0;
+  const IpAddress hop = IpAddress::from_v4(0x0a000001);  // 10.0.0.1
+  inputs.trusted_hops = std::span<const IpAddress>(&hop, 1);
   RewriteOptions options;
-  options.forwarded = ForwardedAction::kSet;
+  options.x_forwarded_for = static_cast<XffAction>((knobs >> 2) % 3);
+  options.forwarded = (knobs & 16) != 0 ? ForwardedAction::kSet : ForwardedAction::kRemove;
   options.client_ip_header = "X-Real-IP";
+  const bool identity_trusted = inputs.peer_trusted || inputs.cloudflare_matched;
   static char scratch[kRewriteScratchSize];
   static HeadPieces pieces;
   if (!plan_request_rewrite(h, inputs, options, scratch, pieces)) return;
@@ -73,17 +81,22 @@ void check_rewrite(const RequestHead& h) {
     const HeaderId id = u.ids[i];
     if (id == HeaderId::kXForwardedFor) {
       ++xff;
-      check(u.fields[i].value == "192.0.2.7");
+      check(u.fields[i].value ==
+            (options.x_forwarded_for == XffAction::kChain ? "192.0.2.7, 10.0.0.1" : "192.0.2.7"));
     }
+    if (id == HeaderId::kForwarded) check(options.forwarded == ForwardedAction::kSet);
+    if (id == HeaderId::kXRequestId) check(inputs.peer_trusted || u.fields[i].value == "fuzz-id");
     if (id == HeaderId::kOther) check(!is_identity_alias(u.fields[i].name));
     if (has_flag(id, kHopByHop))
       check(id == HeaderId::kTransferEncoding ||
             (u.upgrade && (id == HeaderId::kUpgrade || id == HeaderId::kConnection)));
     // Untrusted peer: every identity header is gone except the client_ip_header doorman set.
-    if (has_flag(id, kIdentity))
+    if (has_flag(id, kIdentity) && !identity_trusted)
       check(id == HeaderId::kXRealIp && u.fields[i].value == "192.0.2.7");
+    // client_ip_header is doorman's, whoever the peer is.
+    if (id == HeaderId::kXRealIp) check(u.fields[i].value == "192.0.2.7");
   }
-  check(xff == 1);
+  check(xff == (options.x_forwarded_for == XffAction::kRemove ? 0u : 1u));
 }
 
 }  // namespace
@@ -115,6 +128,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (w.invalid()) check(second.error.code == w.error.code);
 
-  if (w.complete()) check_rewrite(whole.head());
+  if (w.complete()) check_rewrite(whole.head(), data[0]);
   return 0;
 }

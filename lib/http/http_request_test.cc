@@ -217,6 +217,29 @@ TEST(RequestHeadParser, RejectedHeaderSyntax) {
   });
 }
 
+// The value check works on 8 bytes at a time: try every byte class at every position.
+TEST(RequestHeadParser, ValueBytesAtEveryPosition) {
+  const std::string bad_bytes("\x00\x01\x08\x0a\x0b\x0d\x1f\x7f", 8);
+  const std::string good_bytes("\x09\x20\x21\x7e\x80\xff", 6);
+  for (std::size_t pos = 0; pos < 21; ++pos) {
+    for (char c : bad_bytes) {
+      std::string value(21, 'v');
+      value[pos] = c;
+      const std::string input = req("GET / HTTP/1.1", "Host: h\r\nX-V: a" + value + "z\r\n");
+      RequestHeadParser parser;
+      EXPECT_TRUE(parser.parse(input).invalid()) << pos << " " << static_cast<int>(c);
+    }
+    for (char c : good_bytes) {
+      std::string value(21, 'v');
+      value[pos] = c;
+      const std::string input = req("GET / HTTP/1.1", "Host: h\r\nX-V: a" + value + "z\r\n");
+      RequestHeadParser parser;
+      ASSERT_TRUE(parser.parse(input).complete()) << pos << " " << static_cast<int>(c);
+      EXPECT_EQ(parser.head().fields[1].value, "a" + value + "z");
+    }
+  }
+}
+
 TEST(RequestHeadParser, ConnectionTokensAreBounded) {
   std::string tokens;
   for (int i = 0; i < 32; ++i) tokens += (i ? ", x" : "x") + std::to_string(i);
