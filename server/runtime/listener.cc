@@ -21,8 +21,13 @@ std::string describe(const Protocol::endpoint& endpoint, const config::SocketAdd
   tcp.resize(endpoint.size());
   std::memcpy(tcp.data(), endpoint.data(), endpoint.size());
   const auto ip = tcp.address();
-  const std::string host = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
-  return host + ":" + std::to_string(tcp.port());
+  std::string text;
+  if (ip.is_v6()) text += '[';
+  text += ip.to_string();
+  if (ip.is_v6()) text += ']';
+  text += ':';
+  text += std::to_string(tcp.port());
+  return text;
 }
 
 std::expected<Acceptor, std::string> bind_tcp(const Protocol::endpoint& endpoint,
