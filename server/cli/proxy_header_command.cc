@@ -25,7 +25,7 @@
 namespace doorman::cli {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // keys in the documented order
 
 std::optional<std::vector<uint8_t>> parse_hex(std::string_view text) {
   std::string digits;
@@ -210,7 +210,7 @@ void run_decode(const DecodeOptions& o, int& exit_code) {
   if (o.hex) {
     auto parsed = parse_hex(*o.hex);
     if (!parsed) {
-      std::fprintf(stderr, "proxy-header decode: --hex: not an even number of hex digits\n");
+      std::fprintf(stderr, "proxy-header decode: --hex: expected an even number of hex digits\n");
       exit_code = 2;
       return;
     }
