@@ -59,6 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (e->proto.has_value()) std::abort();
     const auto again = parse_xff_element(e->text);
     if (again.has_value() != e->node.has_value()) std::abort();
+    // Without brackets or colons an element is a bare IPv4 address: it must agree with
+    // IpAddress::parse (the XFF fast path duplicates the dotted-quad grammar).
+    if (e->text.find_first_of(":[") == std::string_view::npos) {
+      auto bare = IpAddress::parse(e->text);
+      const bool usable = bare.has_value() && !bare->is_unspecified();
+      if (usable != e->node.has_value()) std::abort();
+      if (usable && e->node->address != *bare) std::abort();
+    }
     if (!e->node) continue;
     if (*again != *e->node || e->node->address.is_unspecified()) std::abort();
     // Re-format: IPv4 or IPv4:port, [IPv6] or [IPv6]:port.

@@ -64,12 +64,16 @@ class XffReverseReader {
   explicit XffReverseReader(HeaderLines lines) : lines_(lines), line_(lines.end_index()) {}
   // The next element to the left, or nullopt when the list is exhausted.
   std::optional<ForwardingElement> next();
+  // Whether a line of the header was found so far (true after next() if the header is present,
+  // even when all its elements are empty).
+  bool saw_line() const { return saw_line_; }
 
  private:
   HeaderLines lines_;
   std::size_t line_;       // lines at indexes < line_ are still unread
   std::string_view rest_;  // unread left part of the current line
   bool in_line_ = false;   // rest_ belongs to a line still being read
+  bool saw_line_ = false;
 };
 
 // --- Forwarded (RFC 7239) -----------------------------------------------------------------------
@@ -88,6 +92,7 @@ class ForwardedReverseReader {
  public:
   explicit ForwardedReverseReader(HeaderLines lines) : lines_(lines), line_(lines.end_index()) {}
   std::optional<ForwardingElement> next();
+  bool saw_line() const { return saw_line_; }
 
  private:
   struct Span {
@@ -101,6 +106,7 @@ class ForwardedReverseReader {
   std::array<Span, kMaxForwardingElements> spans_;
   std::size_t pending_ = 0;  // spans_[0, pending_) not yet yielded
   bool overflow_ = false;    // current_ has elements left of spans_[0] that were not kept
+  bool saw_line_ = false;
 };
 
 // --- Single-IP headers (CF-Connecting-IP) -----------------------------------------------------

@@ -74,6 +74,22 @@ const ParseCase kParseCases[] = {
     {"V6EmbeddedV4LeadingZero", "::ffff:01.2.3.4", "", ErrorCode::kLeadingZero},
     {"V6EmbeddedV4NotLast", "::1.2.3.4:1", ""},
     {"V6NonHex", "2001:db8::g", ""},
+    // Dotted-quad edge cases (the fast path of parse() must keep the strict grammar).
+    {"V4OctetJust256", "255.255.255.256", ""},
+    {"V4Octet300", "300.1.1.1", ""},
+    {"V4EmptyOctet", "1..2.3", ""},
+    {"V4LeadingDot", ".1.2.3", ""},
+    {"V4TrailingEmptyOctet", "1.2.3.", ""},
+    {"V4LeadingZeroFirstOctet", "01.1.1.1", "", ErrorCode::kLeadingZero},
+    {"V4LeadingZeroThreeDigits", "1.2.3.004", "", ErrorCode::kLeadingZero},
+    {"V4SingleZeroOctets", "0.0.0.1", "0.0.0.1"},
+    {"V4ThreeDigitOctets", "100.200.250.255", "100.200.250.255"},
+    {"V4TrailingSpace", "10.0.0.1 ", ""},
+    {"V4Zone", "10.0.0.1%eth0", ""},
+    {"V4WithSlash", "10.0.0.1/8", ""},
+    {"V4Plus", "+1.2.3.4", ""},
+    {"V6MappedUppercase", "::FFFF:192.0.2.1", "192.0.2.1"},
+    {"V6CompressedMiddle", "2001:db8:0:0:0:0:2:1", "2001:db8::2:1"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, IpAddressParse, ::testing::ValuesIn(kParseCases),

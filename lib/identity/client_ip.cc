@@ -32,8 +32,9 @@ struct Walk {
 
 // DESIGN.md "The walk": from the right, pass trusted elements, stop at the first untrusted one;
 // an all-trusted list gives the leftmost; an unparsable element stops with the last good one.
+// Returns whether the header was present.
 template <typename Reader>
-void walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, const char* code,
+bool walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, const char* code,
                ResolveTrace* trace, Walk& walk) {
   walk.answer = request.peer;
   std::size_t walked = 0;
@@ -65,6 +66,7 @@ void walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, co
   // is the client (leftmost of an all-trusted list, or the last good before an unparsable one).
   if (!untrusted_found && walk.from_list) walk.hops.pop_back();
   walk.hops.reverse();
+  return reader.saw_line();
 }
 
 struct ForwardingOutcome {
@@ -84,20 +86,22 @@ ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request, Resolve
   const ForwardedHeaderChoice choice = request.options.forwarded_header;
   const HeaderLines xff(request.headers, kXForwardedForHeader);
   const HeaderLines fwd(request.headers, kForwardedHeader);
-  // forwarded_header names the one header the operator's proxies write: the other is ignored.
-  const bool use_xff = choice != ForwardedHeaderChoice::kForwarded && xff.any();
-  const bool use_fwd = choice != ForwardedHeaderChoice::kXForwardedFor && fwd.any();
   const std::size_t cap =
       std::clamp<std::size_t>(request.options.max_elements, 1, kMaxForwardingElements);
+  // forwarded_header names the one header the operator's proxies write: the other is ignored.
+  Walk xff_walk, fwd_walk;
+  const bool use_xff =
+      choice != ForwardedHeaderChoice::kForwarded &&
+      walk_list(XffReverseReader(xff), request, cap, "x-forwarded-for", trace, xff_walk);
+  const bool use_fwd =
+      choice != ForwardedHeaderChoice::kXForwardedFor &&
+      walk_list(ForwardedReverseReader(fwd), request, cap, "forwarded", trace, fwd_walk);
   ForwardingOutcome out;
   out.answer = request.peer;
   out.source = peer_source(request);
   if (!use_xff && !use_fwd) return out;
   out.present = true;
 
-  Walk xff_walk, fwd_walk;
-  if (use_xff) walk_list(XffReverseReader(xff), request, cap, "x-forwarded-for", trace, xff_walk);
-  if (use_fwd) walk_list(ForwardedReverseReader(fwd), request, cap, "forwarded", trace, fwd_walk);
   if (use_xff && use_fwd && xff_walk.answer != fwd_walk.answer) {
     // Whichever header the front proxy does not write is client-controlled: trust neither.
     note(trace, "conflict", [&] {

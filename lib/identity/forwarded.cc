@@ -228,6 +228,7 @@ std::optional<ForwardingElement> ForwardedReverseReader::next() {
     while (line_ > 0 && !lines_.is_line(line_ - 1)) --line_;
     if (line_ == 0) return std::nullopt;
     current_ = lines_.value(--line_);
+    saw_line_ = true;
     std::size_t total = 0;
     auto count = tokenize_line(current_, [&](std::size_t begin, std::size_t end) {
       spans_[total % kMaxForwardingElements] = {static_cast<uint32_t>(begin),

@@ -23,10 +23,7 @@ Result<IpAddress> parse_client_address(std::string_view text) {
     return address;
   }
   // 0.0.0.0 and :: name no host (RFC 1122 §3.2.1.3, RFC 4291 §2.5.2): never a client.
-  static constexpr IpAddress kV4Unspecified;  // 0.0.0.0
-  static constexpr IpAddress kV6Unspecified = IpAddress::from_v6(std::array<uint8_t, 16>{});
-  if (*address == kV4Unspecified || *address == kV6Unspecified)
-    return fail(ErrorCode::kUnspecifiedAddress);
+  if (is_unspecified(*address)) return fail(ErrorCode::kUnspecifiedAddress);
   return address;
 }
 

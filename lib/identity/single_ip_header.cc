@@ -15,8 +15,10 @@ Result<IpAddress> parse_single_ip(std::string_view value) {
   if (value.empty()) return fail(ErrorCode::kEmpty);
   // Never "the first element" of a list: Cloudflare writes one address, so anything else was
   // written (or appended to) by someone else.
-  if (value.find_first_of(", \t[]") != std::string_view::npos)
-    return fail(ErrorCode::kNotASingleAddress);
+  for (char c : value) {
+    if (c == ',' || c == ' ' || c == '\t' || c == '[' || c == ']')
+      return fail(ErrorCode::kNotASingleAddress);
+  }
   auto address = IpAddress::parse(value);
   if (!address) {
     const std::size_t colon = value.find(':');
@@ -25,7 +27,7 @@ Result<IpAddress> parse_single_ip(std::string_view value) {
       return fail(ErrorCode::kNotASingleAddress, colon);
     return address;
   }
-  if (address->is_unspecified()) return fail(ErrorCode::kUnspecifiedAddress);
+  if (identity_internal::is_unspecified(*address)) return fail(ErrorCode::kUnspecifiedAddress);
   return address;
 }
 

@@ -1,4 +1,6 @@
 // X-Forwarded-For (de facto; no RFC): DESIGN.md "Parsing rules".
+#include <string.h>  // memrchr (GNU)
+
 #include "doorman/forwarded_headers.h"
 #include "node.h"
 
@@ -12,6 +14,13 @@ using identity_internal::trim_ows;
 Result<Endpoint> parse_xff_element(std::string_view element) {
   if (element.empty()) return fail(ErrorCode::kUnparsableElement);
   if (element[0] == '[') return parse_bracketed_node(element);
+  if (auto quad = identity_internal::fast_dotted_quad(element); quad && *quad != 0)
+    return Endpoint{IpAddress::from_v4(*quad), 0};
+  // Fast path: a bare address (IPv4, or IPv6 with its two or more colons) is the element.
+  if (auto bare = IpAddress::parse(element)) {
+    if (identity_internal::is_unspecified(*bare)) return fail(ErrorCode::kUnspecifiedAddress);
+    return Endpoint{*bare, 0};
+  }
   const identity_internal::Colons colons = identity_internal::find_colons(element);
   if (!colons.several) return parse_v4_node(element, colons.first);
   // Two or more colons: the whole element is one IPv6 address. "2001:db8::1:80" is
@@ -30,14 +39,16 @@ std::optional<ForwardingElement> XffReverseReader::next() {
       if (line_ == 0) return std::nullopt;
       --line_;
       rest_ = lines_.value(line_);
-      in_line_ = true;
+      in_line_ = saw_line_ = true;
     }
-    const std::size_t comma = rest_.rfind(',');
+    // memrchr: one vectorised scan instead of a byte loop (headers can be long).
+    const void* found = rest_.empty() ? nullptr : ::memrchr(rest_.data(), ',', rest_.size());
     std::string_view element;
-    if (comma == std::string_view::npos) {
+    if (found == nullptr) {
       element = rest_;
       in_line_ = false;
     } else {
+      const auto comma = static_cast<std::size_t>(static_cast<const char*>(found) - rest_.data());
       element = rest_.substr(comma + 1);
       rest_ = rest_.substr(0, comma);
     }
