@@ -16,9 +16,15 @@
 //   options.forwarded_header names the only header to read. options.trusted_hops = N (> 0)
 //   requires exactly N trusted list elements to the right of the client: in trusted-proxy mode
 //   a mismatch is a 403, in auto the peer is used.
-// - Proto: https when TLS was terminated here; else X-Forwarded-Proto, then the proto= of the
-//   Forwarded element that named the client, then CF-Visitor, honoured only when the peer is in
-//   the trusted set or the request matched the Cloudflare rule; else http.
+// - Proto: https when TLS was terminated here; else X-Forwarded-Proto (one line, one value), then
+//   the proto= of the Forwarded element that named the client, then CF-Visitor, honoured only
+//   when the peer is in the trusted set or the request matched a Cloudflare rule, and never in
+//   direct mode (every forwarding header is ignored there); else http.
+// - Reasons on accepted decisions are notes: in auto, falling back to the peer records why
+//   (missing-cf-connecting-ip, missing-forwarding-header, trusted-hops-mismatch, ...); a walk
+//   that stopped on an unparsable element (or the cap) records unparsable-forwarding-element.
+// - hops (x_forwarded_for = "chain") are the trusted list elements right of the client, in
+//   header order; the peer itself is not among them.
 // - When the answer is the peer and the peer came from a PROXY header, the source is
 //   proxy-protocol.
 // Thread safety: pure function; ResolveTrace is not shared.
@@ -148,7 +154,10 @@ struct ClientIpDecision {
   TrustedHops hops;                 // for x_forwarded_for = "chain"; empty unless a walk answered
   bool peer_trusted = false;        // peer in the trusted set
   bool peer_in_cloudflare = false;  // peer in the Cloudflare set
-  bool cloudflare_matched = false;  // the answer came from the Cloudflare rule
+  // The answer came from CF-Connecting-IP under the cloudflare-proxy rule (that mode, or step 1
+  // of auto) or the cloudflare-tunnel rule. Together with peer_trusted it tells the rewriter
+  // whether the client's identity headers and X-Request-ID may be kept.
+  bool cloudflare_matched = false;
   ProtoDecision proto;
 
   bool accepted() const { return status == DecisionStatus::kAccepted; }
