@@ -166,6 +166,10 @@ std::expected<RoutePattern, std::string> parse_route_pattern(std::string_view te
     out.wildcard = true;
     host.remove_prefix(1);  // keep the dot: ".example.com" matches deeper names only
     if (!is_hostname(host.substr(1))) return std::unexpected("invalid wildcard host");
+  } else if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    // An IPv6 literal, as it appears in Host (RFC 3986 §3.2.2).
+    auto ip = IpAddress::parse(host.substr(1, host.size() - 2));
+    if (!ip || ip->is_v4()) return std::unexpected("invalid IPv6 literal");
   } else if (!host.empty() && !is_hostname(host) && !IpAddress::parse(host)) {
     return std::unexpected("invalid host (a name, *.name, or an IP literal)");
   }

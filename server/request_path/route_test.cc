@@ -9,7 +9,11 @@ namespace {
 
 config::RouteSection make_route(std::vector<std::string> patterns) {
   config::RouteSection r;
-  for (const auto& p : patterns) r.patterns.push_back(*config::parse_route_pattern(p));
+  for (const auto& p : patterns) {
+    auto parsed = config::parse_route_pattern(p);
+    EXPECT_TRUE(parsed) << p;
+    if (parsed) r.patterns.push_back(*parsed);
+  }
   r.name = patterns.empty() ? "default" : patterns[0];
   return r;
 }

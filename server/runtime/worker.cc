@@ -10,8 +10,17 @@ Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
                uint32_t max_connections)
     : index_(index),
       snapshot_(std::move(snapshot)),
-      pool_(context_, *snapshot_),
+      context_(std::make_unique<asio::io_context>(1)),  // one thread: no internal locking
+      pool_(*context_, *snapshot_),
       max_connections_(max_connections) {}
+
+Worker::~Worker() {
+  acceptors_.clear();
+  pool_.close_idle();
+  // Destroying the pending handlers ends the connections' coroutine frames; each Connection
+  // detaches itself from connections_, which is still alive here.
+  context_.reset();
+}
 
 void Worker::add_acceptor(Acceptor acceptor, const BoundListener& listener) {
   acceptors_.push_back(std::move(acceptor));
@@ -20,12 +29,12 @@ void Worker::add_acceptor(Acceptor acceptor, const BoundListener& listener) {
 
 void Worker::run() {
   for (std::size_t i = 0; i < acceptors_.size(); ++i)
-    asio::co_spawn(context_, accept_loop(i), asio::detached);
-  context_.run();
+    asio::co_spawn(*context_, accept_loop(i), asio::detached);
+  context_->run();
 }
 
 void Worker::begin_drain() {
-  asio::post(context_, [this] {
+  asio::post(*context_, [this] {
     if (draining_) return;
     draining_ = true;
     for (auto& acceptor : acceptors_) {
@@ -54,7 +63,7 @@ void Worker::refuse(Protocol::socket socket) {
 asio::awaitable<void> Worker::accept_loop(std::size_t acceptor_index) {
   Acceptor& acceptor = acceptors_[acceptor_index];
   const bool is_unix = listeners_[acceptor_index]->unix_fd >= 0;
-  asio::steady_timer backoff(context_);
+  asio::steady_timer backoff(*context_);
   while (!draining_) {
     auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
     if (draining_) break;

@@ -26,10 +26,13 @@ class Connection;
 class Worker {
  public:
   Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot, uint32_t max_connections);
+  // Destroys what is still bound to the io_context (sockets, suspended coroutines holding
+  // connections) before the members those connections point to.
+  ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  asio::io_context& context() { return context_; }
+  asio::io_context& context() { return *context_; }
   void add_acceptor(Acceptor acceptor, const BoundListener& listener);
   void run();
   void begin_drain();  // thread-safe
@@ -46,8 +49,8 @@ class Worker {
   void refuse(Protocol::socket socket);
 
   std::size_t index_;
-  asio::io_context context_{1};  // one thread: Asio can skip its internal locking
   std::shared_ptr<const Snapshot> snapshot_;
+  std::unique_ptr<asio::io_context> context_;
   upstream::Pool pool_;
   uint32_t max_connections_;
   bool draining_ = false;
