@@ -57,7 +57,15 @@ DecodeStep ProxyDecoder::feed_v1(std::span<const uint8_t> bytes) {
     const std::size_t line = static_cast<const uint8_t*>(lf) - data + 1;
     ProxyHeaderBuilder::set_size(header_, line);
     if (line < 2 || data[line - 2] != '\r') {
-      return settle(invalid({ErrorCode::kProxyInvalid, line - 1}));
+      // A lone LF. Judge the bytes before it as a split read would have (found by the fuzzer):
+      // a bad prefix first, then a line that could no longer end within 107 bytes.
+      const std::size_t before = line - 1;
+      if (auto prefix = ProxyHeaderBuilder::check_v1_prefix(std::span(data, before)); !prefix) {
+        return settle(invalid(prefix.error()));
+      }
+      const ErrorCode code = before >= ProxyHeader::kMaxV1Size - 1 ? ErrorCode::kProxyTooLong
+                                                                   : ErrorCode::kProxyInvalid;
+      return settle(invalid({code, before}));
     }
     if (auto parsed = ProxyHeaderBuilder::parse_v1(header_); !parsed) {
       return settle(invalid(parsed.error()));

@@ -85,6 +85,10 @@ std::vector<SplitCase> split_cases() {
       {"V2Local", cat({v2(0x20, 0x00, {}), from_text("health")})},
       {"V1Invalid", from_text("PROXY TCP4 192.168.0.1 192.168.0.11 056324 443\r\n")},
       {"V1TooLong", from_text("PROXY UNKNOWN " + std::string(120, 'z') + "\r\n")},
+      // Found by the fuzzer: a lone LF as byte 107 (too long either way), and a bad prefix
+      // before a lone LF.
+      {"V1LoneLfAtByte107", from_text("PROXY UNKNOWN " + std::string(92, 'z') + "\nrest")},
+      {"V1BadPrefixThenLoneLf", from_text("PROXY TCP5 " + std::string(95, 'z') + "\n")},
       {"V2TooLarge", from_hex("0D0A0D0A000D0A515549540A 2111 0219 000000000000")},
       {"V2TlvOverrun", v2(0x21, 0x11, cat({inet_block(), from_hex("02 0005 41")}))},
       {"NotProxy", from_text("GET / HTTP/1.1\r\n\r\n")},
