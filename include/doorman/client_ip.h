@@ -166,7 +166,10 @@ struct ClientIpDecision {
 
 // Human-readable record of a decision, for `doorman explain` only (allocates).
 struct TraceStep {
-  std::string code;  // short stable tag: "mode", "peer", "xff-element", "walk", "proto", ...
+  // Short stable tag: "mode", "peer", "direct", "auto", "cf-connecting-ip", "x-forwarded-for" /
+  // "forwarded" (one per element walked), "conflict", "trusted-hops", "trusted-proxy",
+  // "reject", "client", "proto".
+  std::string code;
   std::string text;  // one sentence for humans
 };
 struct ResolveTrace {
