@@ -158,6 +158,7 @@ class ProxyProtocolTest(unittest.TestCase):
         typed = r["typed"]
         self.assertEqual(typed["authority"], "e2e.example")
         self.assertEqual(bytes.fromhex(typed["unique_id_hex"]), b"e2e-%d" % client_port)
+        self.assertEqual(typed["alpn"], "http/1.1")  # sent whenever ALPN was negotiated
         s = typed["ssl"]
         self.assertTrue(s["client_ssl"])
         self.assertTrue(s["cert_conn"])
