@@ -54,8 +54,14 @@ inline void append(Bytes& out, const Bytes& more) {
 }
 
 inline Bytes tlv(uint8_t type, const Bytes& value) {
-  Bytes out = {type, static_cast<uint8_t>(value.size() >> 8), static_cast<uint8_t>(value.size())};
-  append(out, value);
+  // push_back rather than insert into a 3-byte vector: GCC 12 -O3 misreads the latter
+  // (-Warray-bounds false positive).
+  Bytes out;
+  out.reserve(3 + value.size());
+  out.push_back(type);
+  out.push_back(static_cast<uint8_t>(value.size() >> 8));
+  out.push_back(static_cast<uint8_t>(value.size()));
+  for (uint8_t b : value) out.push_back(b);
   return out;
 }
 
