@@ -17,11 +17,8 @@ namespace {
 
 // The peer as an IpAddress. A client on a unix listener is a local process: it counts as the
 // loopback peer 127.0.0.1 (trusted only while trust_loopback = true).
-IpAddress peer_of(const Protocol::socket& socket, bool unix_listener) {
+IpAddress peer_of(const Protocol::endpoint& ep, bool unix_listener) {
   if (unix_listener) return IpAddress::from_v4(0x7f000001);
-  asio::error_code ec;
-  const Protocol::endpoint ep = socket.remote_endpoint(ec);
-  if (ec) return IpAddress();
   const auto* sa = static_cast<const sockaddr*>(ep.data());
   if (sa->sa_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
@@ -37,11 +34,12 @@ IpAddress peer_of(const Protocol::socket& socket, bool unix_listener) {
 
 }  // namespace
 
-Connection::Connection(Worker& worker, Protocol::socket socket, bool unix_listener)
+Connection::Connection(Worker& worker, Protocol::socket socket, const Protocol::endpoint& peer,
+                       bool unix_listener)
     : session_(worker, worker.snapshot(), std::move(socket), worker.context()) {
   const config::LimitsSection& limits = worker.snapshot().config.limits;
   session_.unix_listener = unix_listener;
-  session_.peer = peer_of(session_.client, unix_listener);
+  session_.peer = peer_of(peer, unix_listener);
   // The head must fit with room to spare for the body bytes that arrive with it.
   session_.in.allocate(limits.max_head_size + 16384);
   session_.out.allocate(limits.max_head_size + 16384);

@@ -18,7 +18,9 @@ namespace doorman::runtime {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Worker& worker, Protocol::socket socket, bool unix_listener);
+  // `peer` is the address accept() returned (no getpeername() call per connection).
+  Connection(Worker& worker, Protocol::socket socket, const Protocol::endpoint& peer,
+             bool unix_listener);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -44,7 +44,7 @@ struct ByteBuffer {
   std::size_t end = 0;
 
   void allocate(std::size_t n) {
-    data = std::make_unique<char[]>(n);
+    data.reset(new char[n]);  // not make_unique: no need to zero what reads overwrite
     capacity = n;
   }
   std::size_t size() const { return end - begin; }

@@ -64,8 +64,9 @@ asio::awaitable<void> Worker::accept_loop(std::size_t acceptor_index) {
   Acceptor& acceptor = acceptors_[acceptor_index];
   const bool is_unix = listeners_[acceptor_index]->unix_fd >= 0;
   asio::steady_timer backoff(*context_);
+  Protocol::endpoint peer;
   while (!draining_) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    auto [ec, socket] = co_await acceptor.async_accept(peer, kNoThrow);
     if (draining_) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -82,7 +83,7 @@ asio::awaitable<void> Worker::accept_loop(std::size_t acceptor_index) {
       asio::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
-    auto connection = std::make_shared<Connection>(*this, std::move(socket), is_unix);
+    auto connection = std::make_shared<Connection>(*this, std::move(socket), peer, is_unix);
     connection->start();
   }
 }
