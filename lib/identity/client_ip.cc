@@ -12,13 +12,21 @@ void note(ResolveTrace* trace, const char* code, MakeText make_text) {
   if (trace != nullptr) trace->add(code, make_text());
 }
 
-std::string describe(const ForwardingElement& e) {
+// One walk step for `doorman explain`: the element, its address and what the walk does with it.
+std::string describe(const ForwardingElement& e, const CidrSet* trusted) {
   // append() rather than operator+ on a one-character literal: GCC 12 -O3 reports a false
   // -Wrestrict on the latter (GCC bug 105329).
   std::string text;
   text.append("'").append(e.text).append("'");
-  if (e.node) return text.append(" = ").append(e.node->address.to_string());
-  return text.append(" is unparsable (").append(error_code_name(e.node.error().code)).append(")");
+  if (!e.node) {
+    return text.append(" is unparsable (")
+        .append(error_code_name(e.node.error().code))
+        .append("): the walk stops");
+  }
+  text.append(" = ").append(e.node->address.to_string());
+  if (trusted != nullptr && trusted->contains(e.node->address))
+    return text.append(", trusted: keep walking");
+  return text.append(", not trusted: this is the client");
 }
 
 // The outcome of walking one list.
@@ -48,7 +56,7 @@ bool walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, co
       break;
     }
     ++walked;
-    note(trace, code, [&] { return describe(*element); });
+    note(trace, code, [&] { return describe(*element, request.trusted); });
     if (!element->node) {
       walk.stopped_unparsable = true;
       break;
