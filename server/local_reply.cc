@@ -29,6 +29,9 @@ constexpr LocalReply kReplies[] = {
     /* kUpstreamTimeout */ {504, "Gateway Timeout", "upstream-timeout", Fault::kUpstream},
     /* kOverCapacity */ {503, "Service Unavailable", "over-capacity", Fault::kDoorman},
     /* kInternal */ {500, "Internal Server Error", "internal", Fault::kDoorman},
+    /* kRateLimited */ {429, "Too Many Requests", "rate-limited", Fault::kClient},
+    /* kRateLimitUnavailable */
+    {503, "Service Unavailable", "rate-limit-unavailable", Fault::kDoorman},
 };
 
 class Writer {

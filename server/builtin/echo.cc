@@ -78,6 +78,7 @@ asio::awaitable<void> serve_echo(runtime::Session& s, request_path::Exchange& x)
   response += "\r\nCache-Control: no-store\r\n";
   if (!x.keep_alive) response += "Connection: close\r\n";
   if (x.keep_alive && x.version == HttpVersion::k10) response += "Connection: keep-alive\r\n";
+  response += x.rate_limit.fields_view();  // RateLimit-Policy / RateLimit on a limited route
   response += "\r\n";
   if (!x.head_request) response += json;
   x.status = 200;

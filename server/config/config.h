@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "config/rate_limit_config.h"
+
 namespace doorman::config {
 
 using Duration = std::chrono::milliseconds;
@@ -92,6 +94,7 @@ struct RouteSection {
   std::string client_ip_header;  // "" = none
   int trusted_hops = 0;          // 0 = not required
   std::optional<uint64_t> max_body_size;
+  RouteRateLimit rate_limit;  // rate_limit_config.h
   int line = 0;
 };
 
@@ -105,6 +108,7 @@ struct Config {
   std::string cloudflare_ranges_file;          // "" = the bundled set
   std::vector<std::string> cloudflare_ranges;  // file contents, one CIDR per entry
   AccessLog access_log = AccessLog::kOff;
+  RateLimitSection rate_limit;  // rate_limit_config.h
 };
 
 struct LoadResult {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/config.h"
+#include "config/rate_limit_reader.h"
 
 namespace doorman::config {
 namespace {
@@ -174,7 +175,8 @@ class Loader {
 
   void read_root(const toml::table& root, Config& config) {
     check_keys(root, "",
-               {"server", "listener", "route", "timeouts", "limits", "cloudflare", "log"});
+               {"server", "listener", "route", "timeouts", "limits", "cloudflare", "log",
+                "rate_limit"});
     if (const auto* t = table_at(root, "server")) read_server(*t, config.server);
     if (const auto* t = table_at(root, "timeouts")) read_timeouts(*t, config.timeouts);
     if (const auto* t = table_at(root, "limits")) read_limits(*t, config.limits);
@@ -193,6 +195,7 @@ class Loader {
     read_array_of_tables(root, "route", [&](const toml::table& t, const std::string& where) {
       read_route(t, where, config);
     });
+    read_rate_limit_config(root, path_, config, errors_);
     // Only when the tables are absent: a table with an error has been reported already.
     if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
     if (!root.get("route")) add_error(1, "route", "at least one [[route]] is required");
@@ -317,7 +320,7 @@ class Loader {
   void read_route(const toml::table& t, const std::string& where, Config& config) {
     check_keys(t, where,
                {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
-                "client_ip_header", "trusted_hops", "max_body_size"});
+                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

@@ -13,6 +13,7 @@
 #include "doorman/client_ip.h"
 #include "doorman/http_request.h"
 #include "local_reply.h"
+#include "request_path/rate_limit_note.h"
 #include "runtime/snapshot.h"
 
 namespace doorman::request_path {
@@ -53,6 +54,7 @@ struct Exchange {
   bool request_consumed = false;  // head and body are out of the client buffer
   bool sent_continue = false;     // doorman answered Expect: 100-continue itself
   bool retried = false;
+  RateLimitNote rate_limit;  // the rate_limit stage's outcome and response fields
   LogFields log;
 };
 

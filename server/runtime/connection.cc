@@ -5,6 +5,7 @@
 #include "request_path/access_log.h"
 #include "request_path/client_ip.h"
 #include "request_path/exchange.h"
+#include "request_path/rate_limit.h"
 #include "request_path/request_head.h"
 #include "request_path/rewrite.h"
 #include "request_path/route.h"
@@ -88,8 +89,9 @@ asio::awaitable<void> Connection::serve() {
     if (select_route(s, x)) {
       // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
       if (resolve_identity(s, x)) {
+        // 3c. rate_limit: the resolved client's budget (429 over it); shared by all workers.
         // 4. rewrite: the head the app receives (zero-copy pieces).
-        if (rewrite_request(s, x)) {
+        if (co_await limit_rate(s, x) && rewrite_request(s, x)) {
           // 5. upstream: forward head and body, stream the response back (or builtin:echo).
           co_await exchange_with_upstream(s, x);
         }

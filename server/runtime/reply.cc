@@ -1,5 +1,7 @@
 #include "runtime/reply.h"
 
+#include "request_path/rate_limit.h"
+
 namespace doorman::runtime {
 
 std::size_t gather_pieces(Session& s, const HeadPieces& pieces, std::string_view body) {
@@ -19,9 +21,10 @@ asio::awaitable<void> send_local_reply(Session& s, request_path::Exchange& x) {
     if (has_body) x.keep_alive = false;
   }
   if (s.closing) x.keep_alive = false;
-  const std::string_view bytes =
+  const std::string_view bytes = request_path::with_rate_limit_fields(
       render_local_reply(x.reason, x.reason_detail, x.head_request, !x.keep_alive,
-                         x.keep_alive && x.version == HttpVersion::k10, s.reply);
+                         x.keep_alive && x.version == HttpVersion::k10, s.reply),
+      x.rate_limit, s.reply);
   x.status = local_reply_for(x.reason).status;
   auto [ec, n] = co_await asio::async_write(s.client, asio::buffer(bytes), kNoThrow);
   if (ec) x.keep_alive = false;

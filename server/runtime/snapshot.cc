@@ -2,6 +2,7 @@
 
 #include "doorman/cidr.h"
 #include "doorman/cloudflare_ranges.h"
+#include "request_path/rate_limit.h"
 
 namespace doorman::runtime {
 namespace {
@@ -85,6 +86,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     rt.source_ip = to_library(route.source_ip);
     snapshot->route_runtime.push_back(rt);
   }
+  snapshot->rate_limits = request_path::make_rate_limits(c);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

@@ -18,6 +18,10 @@
 #include "doorman/client_ip.h"
 #include "request_path/route.h"
 
+namespace doorman::request_path {
+class RateLimits;  // request_path/rate_limit.h
+}
+
 namespace doorman::runtime {
 
 // Per-route values the data path needs, precomputed.
@@ -39,6 +43,9 @@ struct Snapshot {
   request_path::RouteTable routes;
   std::vector<config::SocketAddress> upstreams;  // distinct upstream targets
   std::vector<RouteRuntime> route_runtime;       // parallel to config.routes
+  // One per server, shared by every worker (the only mutable state reachable from here; it
+  // synchronizes itself).
+  std::shared_ptr<request_path::RateLimits> rate_limits;
 
   const RouteRuntime& runtime_of(const config::RouteSection* route) const {
     return route_runtime[static_cast<std::size_t>(route - config.routes.data())];

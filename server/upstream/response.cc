@@ -1,6 +1,7 @@
 #include "upstream/response.h"
 
 #include "doorman/http_chunked.h"
+#include "request_path/rate_limit.h"
 #include "runtime/reply.h"
 #include "runtime/worker.h"
 #include "upstream/tunnel.h"
@@ -146,6 +147,7 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     x.reason = Reason::kUpstreamBadResponse;
     co_return ResponseStatus::kFailed;
   }
+  request_path::add_rate_limit_fields(s.response_pieces, x.rate_limit);
   x.status = rh.status;
   const bool upstream_keep_alive = rh.keep_alive;
 

@@ -1,0 +1,124 @@
+#include "request_path/rate_limit.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace doorman::request_path {
+namespace {
+
+RateLimitPolicy to_policy(const config::RateLimitRule& rule) {
+  return RateLimitPolicy{.requests = rule.requests,
+                         .per = std::chrono::duration_cast<RateTime>(rule.per),
+                         .burst = rule.burst};
+}
+
+RateTime now() {
+  return std::chrono::duration_cast<RateTime>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+void note_decision(Exchange& x, const RoutePolicy& p, const RateLimitDecision& d,
+                   RateLimitOutcome outcome) {
+  x.rate_limit.outcome = outcome;
+  x.rate_limit.fields_size =
+      static_cast<uint16_t>(format_rate_limit_fields(p.name, p.policy, d, x.rate_limit.fields));
+  if (!d.allowed) x.reason = Reason::kRateLimited;
+}
+
+}  // namespace
+
+std::string_view rate_limit_outcome_name(RateLimitOutcome outcome) {
+  switch (outcome) {
+    case RateLimitOutcome::kNone:
+      return "-";
+    case RateLimitOutcome::kAllowed:
+      return "allowed";
+    case RateLimitOutcome::kLimited:
+      return "limited";
+    case RateLimitOutcome::kFallbackAllow:
+      return "fallback-allow";
+    case RateLimitOutcome::kFallbackDeny:
+      return "fallback-deny";
+    case RateLimitOutcome::kFallbackLocal:
+      return "fallback-local";
+    case RateLimitOutcome::kFallbackLocalLimited:
+      return "fallback-local-limited";
+  }
+  return "-";
+}
+
+RateLimits::RateLimits(const config::Config& config)
+    : section_(config.rate_limit),
+      local_(RateLimiter::Options{.max_keys = static_cast<std::size_t>(config.rate_limit.max_keys),
+                                  .ipv6_prefix = config.rate_limit.ipv6_prefix}) {
+  // Routes on the server default share policy id 0; each route with its own rule gets its own
+  // id, hence its own budget per client.
+  uint32_t next_id = 1;
+  for (const config::RouteSection& route : config.routes) {
+    RoutePolicy p;
+    switch (route.rate_limit.kind) {
+      case config::RouteRateLimit::Kind::kOff:
+        break;
+      case config::RouteRateLimit::Kind::kInherit:
+        if (section_.has_default) {
+          p.limited = true;
+          p.id = 0;
+          p.policy = to_policy(section_.rule);
+          p.name = "default";
+        }
+        break;
+      case config::RouteRateLimit::Kind::kOwn:
+        p.limited = true;
+        p.id = next_id++;
+        p.policy = to_policy(route.rate_limit.rule);
+        p.name = "route";
+        break;
+    }
+    routes_.push_back(p);
+  }
+}
+
+RateLimits::~RateLimits() = default;
+
+std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config) {
+  return std::make_shared<RateLimits>(config);
+}
+
+asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x) {
+  RateLimits& limits = *s.snapshot.rate_limits;
+  const RoutePolicy& p =
+      limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot.config.routes.data()));
+  if (!p.limited || !x.identity.client_ip) co_return true;
+  const RateLimitDecision d = limits.local().check(p.id, p.policy, *x.identity.client_ip, now());
+  note_decision(x, p, d, d.allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
+  co_return d.allowed;
+}
+
+void add_rate_limit_fields(HeadPieces& pieces, const RateLimitNote& note) {
+  if (note.fields_size == 0) return;
+  const auto all = pieces.pieces();
+  // The head's last two bytes are the blank line's CRLF (RFC 9112 §2.1), in the last piece
+  // (which may be exactly "\r\n"): rebuild the pieces with the fields in front of it.
+  if (all.empty() || !all.back().ends_with("\r\n")) return;
+  HeadPieces out;
+  for (std::size_t i = 0; i + 1 < all.size(); ++i) out.append(all[i]);
+  if (all.back().size() > 2) out.append(all.back().substr(0, all.back().size() - 2));
+  out.append(note.fields_view());
+  out.append("\r\n");
+  pieces = out;
+}
+
+std::string_view with_rate_limit_fields(std::string_view reply, const RateLimitNote& note,
+                                        std::span<char> buffer) {
+  if (note.fields_size == 0) return reply;
+  const std::size_t blank = reply.find("\r\n\r\n");
+  if (blank == std::string_view::npos || reply.data() != buffer.data() ||
+      reply.size() + note.fields_size > buffer.size())
+    return reply;
+  const std::size_t at = blank + 2;
+  char* base = buffer.data();
+  std::memmove(base + at + note.fields_size, base + at, reply.size() - at);
+  std::memcpy(base + at, note.fields.data(), note.fields_size);
+  return {base, reply.size() + note.fields_size};
+}
+
+}  // namespace doorman::request_path

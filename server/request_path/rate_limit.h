@@ -1,0 +1,68 @@
+// Stage 4 of the request path (after client_ip, before rewrite): per-client request limits.
+//
+// Contract:
+// - RateLimits is ONE object per server, built from the config with the snapshot and shared by
+//   every worker (the limit holds for the whole server, not per worker). Its table is the
+//   library's sharded RateLimiter: workers contend only on one of 64 shard mutexes, never on a
+//   global lock. With `backend = "redis://..."` the budget is shared across doorman instances
+//   (redis/rate_limit_backend.h); the local table is then the fallback.
+// - Each route resolves to a policy: its own `rate_limit = {...}`, the [rate_limit] default, or
+//   none (`rate_limit = false`, or no default). Policies are numbered so one client has one
+//   budget per distinct policy (routes sharing the server default share one budget).
+// - limit_rate() keys on the resolved client IP (DESIGN.md "The same IP everywhere"); a request
+//   without one (identity failed earlier) never reaches this stage. Over the limit: x.reason =
+//   kRateLimited (429) and the note holds Retry-After and the RateLimit fields, which the local
+//   reply carries. Within it: the note holds the RateLimit fields, which every response of the
+//   route carries (add_rate_limit_fields for relayed heads, with_rate_limit_fields for replies).
+// Thread safety: RateLimits is safe to share; the functions on a Session run on its worker.
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "doorman/http_rewrite.h"
+#include "doorman/rate_limit.h"
+#include "request_path/exchange.h"
+#include "runtime/session.h"
+
+namespace doorman::request_path {
+
+struct RoutePolicy {
+  bool limited = false;
+  uint32_t id = 0;  // one budget per id
+  RateLimitPolicy policy;
+  std::string_view name;  // "default" (the [rate_limit] default) or "route"
+};
+
+class RateLimits {
+ public:
+  explicit RateLimits(const config::Config& config);
+  ~RateLimits();
+
+  const RoutePolicy& policy_of(std::size_t route_index) const { return routes_[route_index]; }
+  RateLimiter& local() { return local_; }
+  const config::RateLimitSection& section() const { return section_; }
+
+ private:
+  config::RateLimitSection section_;
+  std::vector<RoutePolicy> routes_;  // parallel to config.routes
+  RateLimiter local_;
+};
+
+std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config);
+
+// The stage: false when the request was refused (x.reason set; the caller sends the reply).
+asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x);
+
+// Adds the note's fields just before the blank line of a relayed response head.
+void add_rate_limit_fields(HeadPieces& pieces, const RateLimitNote& note);
+// Adds them to a rendered local reply in `buffer` (which holds `reply` at its start); returns
+// the new reply, or `reply` unchanged when the fields do not fit.
+std::string_view with_rate_limit_fields(std::string_view reply, const RateLimitNote& note,
+                                        std::span<char> buffer);
+
+}  // namespace doorman::request_path
