@@ -29,6 +29,7 @@ constexpr LocalReply kReplies[] = {
     /* kUpstreamTimeout */ {504, "Gateway Timeout", "upstream-timeout", Fault::kUpstream},
     /* kOverCapacity */ {503, "Service Unavailable", "over-capacity", Fault::kDoorman},
     /* kInternal */ {500, "Internal Server Error", "internal", Fault::kDoorman},
+    /* kHttpsRedirect */ {301, "Moved Permanently", "https-redirect", Fault::kPolicy},
     /* kRateLimited */ {429, "Too Many Requests", "rate-limited", Fault::kClient},
     /* kRateLimitUnavailable */
     {503, "Service Unavailable", "rate-limit-unavailable", Fault::kDoorman},

@@ -37,6 +37,7 @@ enum class Reason : uint8_t {
   kUpstreamTimeout,         // 504 upstream-timeout (no response head in time)
   kOverCapacity,            // 503 over-capacity (the connection cap)
   kInternal,                // 500 internal (a doorman bug: never expected)
+  kHttpsRedirect,  // 301/308 https-redirect (request_path/redirect.h writes it; x.status is exact)
   kRateLimited,             // 429 rate-limited (request_path/rate_limit.h; with Retry-After)
   kRateLimitUnavailable,    // 503 rate-limit-unavailable (shared backend down, on_backend_error = deny)
 };

@@ -33,6 +33,7 @@ TEST(LocalReply, EveryReasonHasAStatusCodeAndFault) {
       {Reason::kUpstreamTimeout, 504, "upstream-timeout", Fault::kUpstream},
       {Reason::kOverCapacity, 503, "over-capacity", Fault::kDoorman},
       {Reason::kInternal, 500, "internal", Fault::kDoorman},
+      {Reason::kHttpsRedirect, 301, "https-redirect", Fault::kPolicy},
   };
   for (const Case& c : cases) {
     const LocalReply& r = local_reply_for(c.reason);

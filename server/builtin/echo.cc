@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "builtin/proxy_json.h"
 #include "runtime/reply.h"
 #include "upstream/request_body.h"
 
@@ -45,6 +46,7 @@ std::string describe(const runtime::Session& s, const request_path::Exchange& x,
   j["route"] = x.route->name;
   j["request_id"] = std::string_view(x.request_id.data(), x.request_id.size());
   j["body_bytes"] = x.bytes_in;
+  j["proxy_protocol"] = proxy_header_json(s);  // null without a PROXY header
   // Replace invalid UTF-8 (header bytes are opaque obs-text) instead of throwing.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -8,7 +8,7 @@
 //   {"method", "path", "version", "headers": {lowercase name: value, repeated lines joined
 //    with ", "}, "header_lines": [[name, value], ...] (in order, as received),
 //    "client_ip", "client_ip_source", "client_ip_reason", "peer", "route", "request_id",
-//    "body_bytes"}
+//    "body_bytes", "proxy_protocol" (builtin/proxy_json.h; null without a PROXY header)}
 // It allocates (JSON): it is a diagnostic upstream, not a hot path.
 #pragma once
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/edge_config.h"
 #include "config/rate_limit_config.h"
 
 namespace doorman::config {
@@ -71,6 +72,7 @@ struct LimitsSection {
 
 struct ListenerSection {
   SocketAddress address;
+  ListenerEdge edge;  // edge_config.h: proxy_protocol, proxy_protocol_from, proxy_header_timeout, tls
   int line = 0;
 };
 
@@ -94,6 +96,7 @@ struct RouteSection {
   std::string client_ip_header;  // "" = none
   int trusted_hops = 0;          // 0 = not required
   std::optional<uint64_t> max_body_size;
+  RouteEdge edge;  // edge_config.h: https_redirect, https_port
   RouteRateLimit rate_limit;  // rate_limit_config.h
   int line = 0;
 };

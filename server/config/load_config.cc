@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/config.h"
+#include "config/edge_reader.h"
 #include "config/rate_limit_reader.h"
 
 namespace doorman::config {
@@ -196,6 +197,7 @@ class Loader {
       read_route(t, where, config);
     });
     read_rate_limit_config(root, path_, config, errors_);
+    read_edge_config(root, path_, config, errors_);
     // Only when the tables are absent: a table with an error has been reported already.
     if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
     if (!root.get("route")) add_error(1, "route", "at least one [[route]] is required");
@@ -300,7 +302,9 @@ class Loader {
   }
 
   void read_listener(const toml::table& t, const std::string& where, Config& config) {
-    check_keys(t, where, {"address"});
+    check_keys(t, where,
+               {"address", "proxy_protocol", "proxy_protocol_from", "proxy_header_timeout", "tls",
+                "certificate"});
     ListenerSection listener;
     listener.line = static_cast<int>(t.source().begin.line);
     auto address = get_string(t, where, "address");
@@ -320,7 +324,8 @@ class Loader {
   void read_route(const toml::table& t, const std::string& where, Config& config) {
     check_keys(t, where,
                {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
-                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit"});
+                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit",
+                "https_redirect", "https_port"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

@@ -49,8 +49,18 @@ void log_access(const runtime::Session& s, const Exchange& x) {
       x.request_id[0] ? static_cast<int>(x.request_id.size()) : 1,
       x.request_id[0] ? x.request_id.data() : "-");
   if (n <= 0) return;
+  std::size_t size = std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1);
+  if (s.peer_from_proxy_protocol && size + 64 < sizeof line) {
+    // The peer above is the PROXY header's source; the TCP peer (the balancer) goes last
+    // (DESIGN.md "Words": socket_peer is kept for logs).
+    char socket_peer[IpAddress::kMaxTextLength + 1];
+    socket_peer[s.socket_peer.format_to(socket_peer)] = '\0';
+    size += static_cast<std::size_t>(std::snprintf(line + size - 1, sizeof line - size + 1,
+                                                   " socket_peer=%s\n", socket_peer)) -
+            1;
+  }
   FILE* out = s.snapshot.config.access_log == config::AccessLog::kStderr ? stderr : stdout;
-  std::fwrite(line, 1, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1), out);
+  std::fwrite(line, 1, size, out);
   std::fflush(out);
 }
 

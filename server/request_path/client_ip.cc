@@ -5,6 +5,8 @@ namespace doorman::request_path {
 bool resolve_identity(const runtime::Session& s, Exchange& x) {
   ResolveRequest request;
   request.peer = s.peer;
+  request.peer_from_proxy_protocol = s.peer_from_proxy_protocol;
+  request.tls_terminated = s.client.is_tls();
   request.mode = x.route_runtime->source_ip;
   request.trusted = &s.snapshot.trusted;
   request.cloudflare = &s.snapshot.cloudflare;

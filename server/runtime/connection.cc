@@ -5,10 +5,13 @@
 #include "request_path/access_log.h"
 #include "request_path/client_ip.h"
 #include "request_path/exchange.h"
+#include "request_path/proxy_header.h"
+#include "request_path/redirect.h"
 #include "request_path/rate_limit.h"
 #include "request_path/request_head.h"
 #include "request_path/rewrite.h"
 #include "request_path/route.h"
+#include "request_path/tls.h"
 #include "request_path/upstream.h"
 #include "runtime/reply.h"
 #include "runtime/worker.h"
@@ -41,6 +44,7 @@ Connection::Connection(Worker& worker, Protocol::socket socket, const Protocol::
   const config::LimitsSection& limits = worker.snapshot().config.limits;
   session_.unix_listener = unix_listener;
   session_.peer = peer_of(peer, unix_listener);
+  session_.socket_peer = session_.peer;
   // The head must fit with room to spare for the body bytes that arrive with it.
   session_.in.allocate(limits.max_head_size + 16384);
   session_.out.allocate(limits.max_head_size + 16384);
@@ -55,7 +59,8 @@ Connection::~Connection() {
   session_.worker.detach(this);
 }
 
-void Connection::start() {
+void Connection::start(const config::ListenerSection& listener) {
+  session_.listener = &listener;
   session_.arm(Phase::kRequestHead, session_.snapshot.config.timeouts.request_head);
   asio::co_spawn(
       session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
@@ -74,6 +79,10 @@ asio::awaitable<void> Connection::serve() {
   using namespace request_path;
   Session& s = session_;
   const bool log_on = s.snapshot.config.access_log != config::AccessLog::kOff;
+  // 0. proxy_header: the PROXY header before anything else (closed on any failure).
+  if (!co_await read_proxy_header(s, s.listener->edge)) s.closing = true;
+  // 0b. tls: the handshake on TLS listeners (closed on failure).
+  if (!s.closing && !co_await accept_tls(s, s.listener->edge)) s.closing = true;
   for (;;) {
     Exchange x;
     // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle).
@@ -88,7 +97,8 @@ asio::awaitable<void> Connection::serve() {
     // 2. route: Host and path -> route (404 without one).
     if (select_route(s, x)) {
       // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
-      if (resolve_identity(s, x)) {
+      // 3b. redirect: a route with https_redirect answers plain-http requests here.
+      if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {
         // 3c. rate_limit: the resolved client's budget (429 over it); shared by all workers.
         // 4. rewrite: the head the app receives (zero-copy pieces).
         if (co_await limit_rate(s, x) && rewrite_request(s, x)) {

@@ -25,7 +25,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void start();
+  // `listener` is the [[listener]] the connection arrived on (its PROXY/TLS options).
+  void start(const config::ListenerSection& listener);
   // The server is draining: close now if idle between requests, else after this response.
   void drain();
 

@@ -27,6 +27,8 @@
 #include "doorman/http_response.h"
 #include "doorman/http_rewrite.h"
 #include "doorman/ip_address.h"
+#include "doorman/proxy_protocol.h"
+#include "runtime/client_stream.h"
 #include "runtime/snapshot.h"
 #include "upstream/pool.h"
 
@@ -80,9 +82,15 @@ struct Session {
 
   Worker& worker;
   const Snapshot& snapshot;
-  Protocol::socket client;
+  ClientStream client;  // plain, or TLS after request_path/tls.cc
   IpAddress peer;  // IPv4-mapped normalized; 127.0.0.1 for a unix listener
   bool unix_listener = false;
+  // PROXY protocol listeners (request_path/proxy_header.h): the TCP peer, kept for logs when the
+  // header's source became `peer`, and the header itself with its TLVs.
+  IpAddress socket_peer;
+  const config::ListenerSection* listener = nullptr;  // set by Connection::start
+  bool peer_from_proxy_protocol = false;
+  std::unique_ptr<ProxyHeader> proxy_header;
 
   ByteBuffer in;
   ByteBuffer out;

@@ -84,7 +84,7 @@ asio::awaitable<void> Worker::accept_loop(std::size_t acceptor_index) {
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
     auto connection = std::make_shared<Connection>(*this, std::move(socket), peer, is_unix);
-    connection->start();
+    connection->start(*listeners_[acceptor_index]->section);
   }
 }
 

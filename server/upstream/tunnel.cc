@@ -10,8 +10,10 @@ using runtime::Protocol;
 
 namespace {
 
-asio::awaitable<void> copy(runtime::Session& s, Protocol::socket& from, Protocol::socket& to,
-                           runtime::ByteBuffer& buffer, uint64_t& counter) {
+// From and To: Protocol::socket or runtime::ClientStream (plain or TLS).
+template <typename From, typename To>
+asio::awaitable<void> copy(runtime::Session& s, From& from, To& to, runtime::ByteBuffer& buffer,
+                           uint64_t& counter) {
   const auto idle = s.snapshot.config.timeouts.body_idle;
   for (;;) {
     s.arm(Phase::kBodyIdle, idle);

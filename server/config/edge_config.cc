@@ -1,0 +1,185 @@
+// Reads the edge keys of [[listener]] and [[route]] (edge_config.h, edge_reader.h).
+#include <initializer_list>
+
+#include "config/edge_reader.h"
+#include "doorman/cidr.h"
+#include "tls/tls_context.h"
+
+#include <cstdio>
+
+namespace doorman::config {
+namespace {
+
+class EdgeReader {
+ public:
+  EdgeReader(const std::string& path, std::vector<std::string>& errors)
+      : path_(path), errors_(errors) {}
+
+  void error(const toml::node& node, const std::string& key, std::string_view message) {
+    errors_.push_back(path_ + ":" + std::to_string(node.source().begin.line) + ": " + key + ": " +
+                      std::string(message));
+  }
+
+  void read_listener(const toml::table& t, const std::string& where, ListenerEdge& edge) {
+    if (const toml::node* n = t.get("proxy_protocol")) {
+      const std::optional<std::string> v = n->value<std::string>();
+      if (v == "off")
+        edge.proxy_protocol = ProxyProtocolMode::kOff;
+      else if (v == "v1")
+        edge.proxy_protocol = ProxyProtocolMode::kV1;
+      else if (v == "v2")
+        edge.proxy_protocol = ProxyProtocolMode::kV2;
+      else if (v == "any")
+        edge.proxy_protocol = ProxyProtocolMode::kAny;
+      else
+        error(*n, where + ".proxy_protocol", "expected one of \"off\", \"v1\", \"v2\", \"any\"");
+    }
+    if (const toml::node* n = t.get("proxy_protocol_from")) {
+      std::vector<Cidr> cidrs;
+      if (!n->is_array()) error(*n, where + ".proxy_protocol_from", "expected an array of CIDRs");
+      if (const toml::array* list = n->as_array()) {
+        for (const toml::node& item : *list) {
+          const std::optional<std::string> text = item.value<std::string>();
+          auto cidr = text ? parse_cidr(*text) : Result<Cidr>(fail(ErrorCode::kInvalidValue));
+          if (!cidr) {
+            error(item, where + ".proxy_protocol_from",
+                  "'" + text.value_or("?") + "': expected a CIDR like \"10.0.0.0/8\"");
+            continue;
+          }
+          cidrs.push_back(*cidr);
+          edge.proxy_protocol_from.push_back(*text);
+        }
+        if (list->empty()) error(*n, where + ".proxy_protocol_from", "an empty list admits no one");
+      }
+      edge.proxy_protocol_from_set = CidrSet(cidrs);
+      if (!t.get("proxy_protocol"))
+        error(*n, where + ".proxy_protocol_from", "only used with proxy_protocol");
+    }
+    if (const toml::node* n = t.get("proxy_header_timeout")) {
+      std::optional<Duration> d;
+      if (n->is_string()) d = parse_duration(n->as_string()->get());
+      if (n->is_integer() && n->as_integer()->get() > 0)
+        d = parse_duration(std::to_string(n->as_integer()->get()));
+      if (!d || d->count() <= 0)
+        error(*n, where + ".proxy_header_timeout",
+              "expected a positive duration like \"5s\", \"500ms\"");
+      else
+        edge.proxy_header_timeout = *d;
+    }
+  }
+
+  // tls = true with one or more [[listener.certificate]] tables; the certificates are loaded
+  // here so a missing file or a mismatched key is a configuration error naming the file.
+  void read_tls(const toml::table& t, const std::string& where, ListenerEdge& edge) {
+    if (const toml::node* n = t.get("tls")) {
+      if (!n->is_boolean())
+        error(*n, where + ".tls", "expected true or false");
+      else
+        edge.tls = n->as_boolean()->get();
+    }
+    const toml::node* list = t.get("certificate");
+    if (list != nullptr && !list->is_array_of_tables()) {
+      error(*list, where + ".certificate", "expected [[listener.certificate]] tables");
+      return;
+    }
+    if (list != nullptr && !edge.tls) {
+      error(*list, where + ".certificate", "only used with tls = true");
+      return;
+    }
+    if (!edge.tls) return;
+    const toml::node& anchor = list != nullptr ? *list : *t.get("tls");
+    if (list == nullptr) {
+      error(anchor, where + ".certificate",
+            "tls = true needs at least one [[listener.certificate]]");
+      return;
+    }
+    std::size_t index = 0;
+    for (const toml::node& item : *list->as_array()) {
+      const toml::table& c = *item.as_table();
+      const std::string at = where + ".certificate[" + std::to_string(++index) + "]";
+      bool ok = true;
+      for (auto&& [key, node] : c) {
+        if (key.str() != "cert" && key.str() != "key" && key.str() != "default") {
+          error(node, at + "." + std::string(key.str()), "unknown key");
+          ok = false;
+        }
+      }
+      CertificateFiles files;
+      const auto cert = c["cert"].value<std::string>();
+      const auto key = c["key"].value<std::string>();
+      if (!cert || !key) {
+        error(item, at, "cert and key (PEM file paths) are required");
+        continue;
+      }
+      files.cert = *cert;
+      files.key = *key;
+      if (const toml::node* d = c.get("default")) {
+        if (!d->is_boolean()) {
+          error(*d, at + ".default", "expected true or false");
+          ok = false;
+        } else {
+          files.is_default = d->as_boolean()->get();
+        }
+      }
+      if (ok) edge.certificates.push_back(std::move(files));
+    }
+    if (edge.certificates.size() != index) return;  // reported above
+    tls::TlsContext::BuildResult built = tls::TlsContext::build(edge.certificates);
+    for (const std::string& e : built.errors) error(anchor, where + ".certificate", e);
+    for (const std::string& w : built.warnings)
+      std::fprintf(stderr, "doorman: warning: %s:%d: %s.certificate: %s\n", path_.c_str(),
+                   static_cast<int>(anchor.source().begin.line), where.c_str(), w.c_str());
+    edge.tls_context = std::move(built.context);
+  }
+
+  void read_route(const toml::table& t, const std::string& where, RouteEdge& edge) {
+    if (const toml::node* n = t.get("https_redirect")) {
+      if (!n->is_boolean())
+        error(*n, where + ".https_redirect", "expected true or false");
+      else
+        edge.https_redirect = n->as_boolean()->get();
+    }
+    if (const toml::node* n = t.get("https_port")) {
+      if (!n->is_integer() || n->as_integer()->get() < 1 || n->as_integer()->get() > 65535)
+        error(*n, where + ".https_port", "expected a port number from 1 to 65535");
+      else
+        edge.https_port = static_cast<uint16_t>(n->as_integer()->get());
+      if (!t.get("https_redirect"))
+        error(*n, where + ".https_port", "only used with https_redirect = true");
+    }
+  }
+
+ private:
+  const std::string& path_;
+  std::vector<std::string>& errors_;
+};
+
+// Calls fn(table, "name[i]", i) for the i-th table of [[name]] when it exists.
+template <typename Fn>
+void for_each_table(const toml::table& root, std::string_view name, Fn&& fn) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr || !node->is_array_of_tables()) return;
+  std::size_t index = 0;
+  for (const toml::node& item : *node->as_array()) {
+    fn(*item.as_table(), std::string(name) + "[" + std::to_string(index + 1) + "]", index);
+    ++index;
+  }
+}
+
+}  // namespace
+
+void read_edge_config(const toml::table& root, const std::string& path, Config& config,
+                      std::vector<std::string>& errors) {
+  EdgeReader reader(path, errors);
+  for_each_table(root, "listener",
+                 [&](const toml::table& t, const std::string& where, std::size_t i) {
+                   if (i >= config.listeners.size()) return;
+                   reader.read_listener(t, where, config.listeners[i].edge);
+                   reader.read_tls(t, where, config.listeners[i].edge);
+                 });
+  for_each_table(root, "route", [&](const toml::table& t, const std::string& where, std::size_t i) {
+    if (i < config.routes.size()) reader.read_route(t, where, config.routes[i].edge);
+  });
+}
+
+}  // namespace doorman::config

@@ -1,0 +1,60 @@
+// The edge options: how traffic arrives on a listener and how a route treats the browser-facing
+// scheme (issue 5). Kept apart from config.h so the listener/TLS/PROXY contract lives in one
+// place; config.h embeds these as ListenerSection::edge and RouteSection::edge.
+//
+// Keys (docs/config.md):
+//   [[listener]] proxy_protocol = "off" | "v1" | "v2" | "any", proxy_protocol_from = [CIDRs],
+//                proxy_header_timeout = "5s", tls = true,
+//                [[listener.certificate]] cert = "...", key = "...", default = true
+//   [[route]]    https_redirect = true, https_port = 8443
+// Values are validated when read (edge_reader.h); a Config holding them is always valid.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "doorman/cidr_set.h"
+
+namespace doorman::tls {
+class TlsContext;  // tls/tls_context.h; built when the listener is read
+}
+
+namespace doorman::config {
+
+// Which PROXY protocol versions a listener requires (DESIGN.md "PROXY protocol"). kOff: none,
+// the connection starts with TLS or HTTP; any other value: every connection must open with a
+// header of that version (kAny: v1 or v2), or it is closed.
+enum class ProxyProtocolMode : uint8_t { kOff, kV1, kV2, kAny };
+
+// One [[listener.certificate]]: a PEM chain (leaf first) and its key.
+struct CertificateFiles {
+  std::string cert;
+  std::string key;
+  bool is_default = false;  // serves clients without SNI and names no certificate covers
+};
+
+struct ListenerEdge {
+  ProxyProtocolMode proxy_protocol = ProxyProtocolMode::kOff;
+  // Socket peers allowed to send the header, as written and compiled; empty = every peer.
+  // Others are closed before a byte is read.
+  std::vector<std::string> proxy_protocol_from;
+  CidrSet proxy_protocol_from_set;
+  // The whole header must arrive within this time of accept (a stalled sender pins nothing).
+  std::chrono::milliseconds proxy_header_timeout{std::chrono::seconds(5)};
+  // TLS termination (after the PROXY header): the certificates, loaded and checked at load.
+  bool tls = false;
+  std::vector<CertificateFiles> certificates;
+  std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
+};
+
+struct RouteEdge {
+  // Requests whose browser-facing scheme is http get 301 (GET/HEAD) or 308 to https.
+  bool https_redirect = false;
+  // The port in the redirect's Location; 0 = the https default (443, no port written).
+  uint16_t https_port = 0;
+};
+
+}  // namespace doorman::config

@@ -1,0 +1,28 @@
+#include "request_path/tls.h"
+
+#include <cstdio>
+
+#include "tls/tls_context.h"
+
+namespace doorman::request_path {
+
+asio::awaitable<bool> accept_tls(runtime::Session& s, const config::ListenerEdge& edge) {
+  if (!edge.tls || !edge.tls_context) co_return true;
+  runtime::ClientStream::Tls& tls = s.client.start_tls(edge.tls_context->context());
+  // The head timer armed at accept (or after the PROXY header) bounds the handshake too.
+  s.idle = true;  // a drain may close a connection that has not finished its handshake
+  auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, runtime::kNoThrow);
+  s.idle = false;
+  if (s.closing) co_return false;
+  if (ec) {
+    char peer[IpAddress::kMaxTextLength + 1];
+    peer[s.peer.format_to(peer)] = '\0';
+    const bool timed_out = s.timed_out == runtime::Phase::kRequestHead;
+    std::fprintf(stderr, "doorman: tls: handshake with %s failed: %s\n",
+                 s.unix_listener ? "unix" : peer, timed_out ? "timeout" : ec.message().c_str());
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace doorman::request_path

@@ -1,0 +1,81 @@
+// ClientStream: the client side of a connection, plain TCP/unix or TLS over it, behind one
+// stream type so every request-path stage reads and writes the same way.
+//
+// Contract:
+// - Starts plain. start_tls() (after a PROXY header, before the first HTTP byte) layers an
+//   asio::ssl::stream over the same socket; from then on async_read_some/async_write_some go
+//   through TLS. It models Asio's AsyncReadStream/AsyncWriteStream for any completion token
+//   (asio::async_write, coroutines with as_tuple), dispatching at initiation: no virtual calls,
+//   no allocation beyond what the chosen layer does.
+// - async_receive() is always the raw socket (MSG_PEEK for the PROXY header, before TLS).
+// - shutdown()/close() act on the socket: a close ends TLS without close_notify, which HTTP/1.1
+//   tolerates because every response is length-delimited or chunked (RFC 9112 §9.8).
+// Thread safety: the connection's worker thread only, like the socket.
+#pragma once
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace doorman::runtime {
+
+class ClientStream {
+ public:
+  using Socket = asio::generic::stream_protocol::socket;
+  using Tls = asio::ssl::stream<Socket&>;
+  using executor_type = Socket::executor_type;
+
+  explicit ClientStream(Socket socket) : socket_(std::move(socket)) {}
+  ClientStream(const ClientStream&) = delete;
+  ClientStream& operator=(const ClientStream&) = delete;
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  Socket& socket() { return socket_; }
+  bool is_tls() const { return tls_ != nullptr; }
+  Tls* tls() { return tls_.get(); }
+  Tls& start_tls(asio::ssl::context& context) {
+    tls_ = std::make_unique<Tls>(socket_, context);
+    return *tls_;
+  }
+
+  template <typename MutableBuffers, typename Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(asio::error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& b) {
+          if (tls_)
+            tls_->async_read_some(b, std::move(handler));
+          else
+            socket_.async_read_some(b, std::move(handler));
+        },
+        token, buffers);
+  }
+
+  template <typename ConstBuffers, typename Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(asio::error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& b) {
+          if (tls_)
+            tls_->async_write_some(b, std::move(handler));
+          else
+            socket_.async_write_some(b, std::move(handler));
+        },
+        token, buffers);
+  }
+
+  template <typename MutableBuffers, typename Token>
+  auto async_receive(const MutableBuffers& buffers, asio::socket_base::message_flags flags,
+                     Token&& token) {
+    return socket_.async_receive(buffers, flags, std::forward<Token>(token));
+  }
+
+  void shutdown(Socket::shutdown_type what, asio::error_code& ec) { socket_.shutdown(what, ec); }
+  void close(asio::error_code& ec) { socket_.close(ec); }
+
+ private:
+  Socket socket_;
+  std::unique_ptr<Tls> tls_;  // set by start_tls(); refers to socket_
+};
+
+}  // namespace doorman::runtime
