@@ -8,6 +8,12 @@
 //   and an X-Forwarded-For or Forwarded header, answer = the walk, else 403; cloudflare-tunnel =
 //   peer in the trusted set and a valid CF-Connecting-IP, else 403; auto = the cloudflare-proxy
 //   rule if it matches, else the trusted-proxy rule if it matches, else the peer (never 403).
+//   fastly-proxy = peer in the Fastly set and a valid, single-address Fastly-Client-IP, else 403
+//   (not-fastly, missing-fastly-client-ip, invalid-fastly-client-ip); auto tries the same rule
+//   after the Cloudflare one only when request.fastly is set (the server sets it in auto only
+//   with `[fastly] auto = true`). Fastly-Client-IP is trusted only because the Fastly service
+//   overwrites it (docs/cloudflare.md); a Fastly match never makes forwarded-proto headers
+//   trusted.
 // - The walk goes from the right: trusted elements are passed, the first untrusted one is the
 //   client, an all-trusted list gives the leftmost, an unparsable element stops the walk with the
 //   last good address (or the peer). At most options.max_elements (<= 64) elements are walked;
@@ -46,13 +52,15 @@
 
 namespace doorman {
 
-// Config names: "auto", "direct", "cloudflare-proxy", "trusted-proxy", "cloudflare-tunnel".
+// Config names: "auto", "direct", "cloudflare-proxy", "trusted-proxy", "cloudflare-tunnel",
+// "fastly-proxy".
 enum class SourceIpMode : uint8_t {
   kAuto,
   kDirect,
   kCloudflareProxy,
   kTrustedProxy,
-  kCloudflareTunnel
+  kCloudflareTunnel,
+  kFastlyProxy
 };
 std::string_view source_ip_mode_name(SourceIpMode mode);
 std::optional<SourceIpMode> parse_source_ip_mode(std::string_view name);
@@ -63,13 +71,14 @@ std::string_view forwarded_header_choice_name(ForwardedHeaderChoice choice);
 std::optional<ForwardedHeaderChoice> parse_forwarded_header_choice(std::string_view name);
 
 // Where the client IP came from: "peer", "cf-connecting-ip", "x-forwarded-for", "forwarded",
-// "proxy-protocol".
+// "proxy-protocol", "fastly-client-ip".
 enum class ClientIpSource : uint8_t {
   kPeer,
   kCfConnectingIp,
   kXForwardedFor,
   kForwarded,
-  kProxyProtocol
+  kProxyProtocol,
+  kFastlyClientIp
 };
 std::string_view client_ip_source_name(ClientIpSource source);
 
@@ -86,6 +95,9 @@ enum class ClientIpReason : uint8_t {
   kConflictingForwardingHeaders,  // "conflicting-forwarding-headers": answer is the peer
   kTrustedHopsMismatch,           // "trusted-hops-mismatch"
   kUnparsableForwardingElement,   // "unparsable-forwarding-element": the walk stopped early
+  kNotFastly,                     // "not-fastly": peer outside the Fastly set
+  kMissingFastlyClientIp,         // "missing-fastly-client-ip"
+  kInvalidFastlyClientIp,         // "invalid-fastly-client-ip"
 };
 std::string_view client_ip_reason_name(ClientIpReason reason);
 
@@ -110,8 +122,10 @@ struct ResolveRequest {
   IpAddress peer;                         // the socket peer, or the PROXY header's source
   bool peer_from_proxy_protocol = false;  // peer came from a PROXY header
   SourceIpMode mode = SourceIpMode::kAuto;
-  const CidrSet* trusted = nullptr;      // loopback + trusted_proxies; nullptr = trust nothing
-  const CidrSet* cloudflare = nullptr;   // current Cloudflare ranges; nullptr = none
+  const CidrSet* trusted = nullptr;     // loopback + trusted_proxies; nullptr = trust nothing
+  const CidrSet* cloudflare = nullptr;  // current Cloudflare ranges; nullptr = none
+  // Current Fastly ranges; nullptr = none, and then auto skips the Fastly rule.
+  const CidrSet* fastly = nullptr;
   std::span<const HeaderField> headers;  // the request's header fields, in order
   ClientIpOptions options;
   bool tls_terminated = false;  // doorman terminated TLS for this request
@@ -158,6 +172,8 @@ struct ClientIpDecision {
   // of auto) or the cloudflare-tunnel rule. Together with peer_trusted it tells the rewriter
   // whether the client's identity headers and X-Request-ID may be kept.
   bool cloudflare_matched = false;
+  bool peer_in_fastly = false;  // peer in the Fastly set (false when request.fastly is null)
+  bool fastly_matched = false;  // the answer came from Fastly-Client-IP (fastly-proxy rule)
   ProtoDecision proto;
 
   bool accepted() const { return status == DecisionStatus::kAccepted; }

@@ -157,6 +157,28 @@ ClientIpReason read_cf_connecting_ip(const ResolveRequest& request, ResolveTrace
   return ClientIpReason::kOk;
 }
 
+// Fastly-Client-IP under the fastly-proxy rule: one line, one address, like CF-Connecting-IP
+// (Fastly's VCL sets it to client.ip; anything else in it is not Fastly's doing).
+constexpr std::string_view kFastlyClientIpHeader = "Fastly-Client-IP";
+ClientIpReason read_fastly_client_ip(const ResolveRequest& request, ResolveTrace* trace,
+                                     IpAddress& client) {
+  const auto value = read_single_ip_header(HeaderLines(request.headers, kFastlyClientIpHeader));
+  if (!value) {
+    note(trace, "fastly-client-ip", [] { return std::string("no Fastly-Client-IP header"); });
+    return ClientIpReason::kMissingFastlyClientIp;
+  }
+  if (!*value) {
+    note(trace, "fastly-client-ip", [&] {
+      return "Fastly-Client-IP is invalid (" + std::string(error_code_name(value->error().code)) +
+             ")";
+    });
+    return ClientIpReason::kInvalidFastlyClientIp;
+  }
+  client = **value;
+  note(trace, "fastly-client-ip", [&] { return "Fastly-Client-IP = " + client.to_string(); });
+  return ClientIpReason::kOk;
+}
+
 void accept(ClientIpDecision& d, const IpAddress& ip, ClientIpSource source,
             ClientIpReason reason) {
   d.status = DecisionStatus::kAccepted;
@@ -211,6 +233,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
   ClientIpDecision d;
   d.peer_trusted = r.trusted != nullptr && r.trusted->contains(r.peer);
   d.peer_in_cloudflare = r.cloudflare != nullptr && r.cloudflare->contains(r.peer);
+  d.peer_in_fastly = r.fastly != nullptr && r.fastly->contains(r.peer);
   note(trace, "mode", [&] { return "source_ip = " + std::string(source_ip_mode_name(r.mode)); });
   note(trace, "peer", [&] {
     return "peer " + r.peer.to_string() + (r.peer_from_proxy_protocol ? " (PROXY header)" : "") +
@@ -241,6 +264,20 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
       accept(d, cf_client, ClientIpSource::kCfConnectingIp, ClientIpReason::kOk);
       break;
     }
+    case SourceIpMode::kFastlyProxy: {
+      if (!d.peer_in_fastly) {
+        reject(d, ClientIpReason::kNotFastly, trace);
+        break;
+      }
+      const ClientIpReason reason = read_fastly_client_ip(r, trace, cf_client);
+      if (reason != ClientIpReason::kOk) {
+        reject(d, reason, trace);
+        break;
+      }
+      d.fastly_matched = true;
+      accept(d, cf_client, ClientIpSource::kFastlyClientIp, ClientIpReason::kOk);
+      break;
+    }
     case SourceIpMode::kTrustedProxy: {
       if (!d.peer_trusted) {
         reject(d, ClientIpReason::kUntrustedPeer, trace);
@@ -264,6 +301,15 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
           accept(d, cf_client, ClientIpSource::kCfConnectingIp, ClientIpReason::kOk);
           break;
         }
+      }
+      if (d.peer_in_fastly) {  // only when the caller passed a Fastly set ([fastly] auto)
+        const ClientIpReason reason = read_fastly_client_ip(r, trace, cf_client);
+        if (reason == ClientIpReason::kOk) {
+          d.fastly_matched = true;
+          accept(d, cf_client, ClientIpSource::kFastlyClientIp, ClientIpReason::kOk);
+          break;
+        }
+        if (fallback == ClientIpReason::kOk) fallback = reason;
       }
       if (d.peer_trusted) {
         ForwardingOutcome outcome = walk_forwarding_headers(r, trace);

@@ -27,6 +27,7 @@ constexpr std::pair<SourceIpMode, std::string_view> kModes[] = {
     {SourceIpMode::kCloudflareProxy, "cloudflare-proxy"},
     {SourceIpMode::kTrustedProxy, "trusted-proxy"},
     {SourceIpMode::kCloudflareTunnel, "cloudflare-tunnel"},
+    {SourceIpMode::kFastlyProxy, "fastly-proxy"},
 };
 
 constexpr std::pair<ForwardedHeaderChoice, std::string_view> kChoices[] = {
@@ -41,6 +42,7 @@ constexpr std::pair<ClientIpSource, std::string_view> kSources[] = {
     {ClientIpSource::kXForwardedFor, "x-forwarded-for"},
     {ClientIpSource::kForwarded, "forwarded"},
     {ClientIpSource::kProxyProtocol, "proxy-protocol"},
+    {ClientIpSource::kFastlyClientIp, "fastly-client-ip"},
 };
 
 constexpr std::pair<ClientIpReason, std::string_view> kReasons[] = {
@@ -53,6 +55,9 @@ constexpr std::pair<ClientIpReason, std::string_view> kReasons[] = {
     {ClientIpReason::kConflictingForwardingHeaders, "conflicting-forwarding-headers"},
     {ClientIpReason::kTrustedHopsMismatch, "trusted-hops-mismatch"},
     {ClientIpReason::kUnparsableForwardingElement, "unparsable-forwarding-element"},
+    {ClientIpReason::kNotFastly, "not-fastly"},
+    {ClientIpReason::kMissingFastlyClientIp, "missing-fastly-client-ip"},
+    {ClientIpReason::kInvalidFastlyClientIp, "invalid-fastly-client-ip"},
 };
 
 constexpr std::pair<ProtoSource, std::string_view> kProtoSources[] = {
