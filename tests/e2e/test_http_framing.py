@@ -125,7 +125,8 @@ class Streaming(DoormanTestCase):
                 time.sleep(0.05)
 
         threading.Thread(target=sample, daemon=True).start()
-        with RawConnection(d.port) as c:
+        # 200 MiB through a sanitizer build on a busy machine can take a while: a long timeout.
+        with RawConnection(d.port, timeout=240) as c:
             c.send(f"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {total}\r\n\r\n".encode())
             sent = 0
             while sent < total:
