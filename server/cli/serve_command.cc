@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "ranges/ranges_runtime.h"
 #include "runtime/server.h"
 #include "runtime/snapshot.h"
 
@@ -28,6 +29,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
+    // CDN range lists: cache overlay now, refreshes on their own thread (docs/cloudflare.md).
+    auto ranges_service = ranges::start_ranges(**snapshot);
     exit_code = runtime::run_server(std::move(*snapshot));
   });
 }

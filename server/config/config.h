@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/ranges_config.h"
 #include "config/edge_config.h"
 #include "config/rate_limit_config.h"
 
@@ -37,7 +38,14 @@ struct SocketAddress {
 };
 
 // DESIGN.md "Modes".
-enum class SourceIpMode { kAuto, kDirect, kCloudflareProxy, kTrustedProxy, kCloudflareTunnel };
+enum class SourceIpMode {
+  kAuto,
+  kDirect,
+  kCloudflareProxy,
+  kTrustedProxy,
+  kCloudflareTunnel,
+  kFastlyProxy
+};
 // DESIGN.md "What the app receives".
 enum class XffMode { kSet, kChain, kRemove };
 enum class ForwardedMode { kRemove, kSet };
@@ -111,6 +119,7 @@ struct Config {
   std::string cloudflare_ranges_file;          // "" = the bundled set
   std::vector<std::string> cloudflare_ranges;  // file contents, one CIDR per entry
   AccessLog access_log = AccessLog::kOff;
+  RangesSection ranges;  // ranges_config.h: [cloudflare] refresh keys, [fastly]
   RateLimitSection rate_limit;  // rate_limit_config.h
 };
 

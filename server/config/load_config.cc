@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/edge_reader.h"
 #include "config/rate_limit_reader.h"
+#include "config/ranges_reader.h"
 
 namespace doorman::config {
 namespace {
@@ -177,7 +178,7 @@ class Loader {
   void read_root(const toml::table& root, Config& config) {
     check_keys(root, "",
                {"server", "listener", "route", "timeouts", "limits", "cloudflare", "log",
-                "rate_limit"});
+                "rate_limit", "fastly"});
     if (const auto* t = table_at(root, "server")) read_server(*t, config.server);
     if (const auto* t = table_at(root, "timeouts")) read_timeouts(*t, config.timeouts);
     if (const auto* t = table_at(root, "limits")) read_limits(*t, config.limits);
@@ -197,6 +198,7 @@ class Loader {
       read_route(t, where, config);
     });
     read_rate_limit_config(root, path_, config, errors_);
+    read_ranges_config(root, path_, config, errors_);
     read_edge_config(root, path_, config, errors_);
     // Only when the tables are absent: a table with an error has been reported already.
     if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
@@ -269,7 +271,9 @@ class Loader {
   }
 
   void read_cloudflare(const toml::table& t, Config& config) {
-    check_keys(t, "cloudflare", {"ranges_file"});
+    check_keys(t, "cloudflare",
+               {"ranges_file", "refresh_url", "refresh_interval", "cache_file", "refresh",
+                "timeout"});
     auto file = get_string(t, "cloudflare", "ranges_file");
     if (!file) return;
     config.cloudflare_ranges_file = *file;
@@ -357,7 +361,8 @@ class Loader {
                                {"direct", SourceIpMode::kDirect},
                                {"cloudflare-proxy", SourceIpMode::kCloudflareProxy},
                                {"trusted-proxy", SourceIpMode::kTrustedProxy},
-                               {"cloudflare-tunnel", SourceIpMode::kCloudflareTunnel}},
+                               {"cloudflare-tunnel", SourceIpMode::kCloudflareTunnel},
+                               {"fastly-proxy", SourceIpMode::kFastlyProxy}},
                               route.source_ip);
     read_choice<XffMode>(
         t, where, "x_forwarded_for",

@@ -9,7 +9,11 @@ bool resolve_identity(const runtime::Session& s, Exchange& x) {
   request.tls_terminated = s.client.is_tls();
   request.mode = x.route_runtime->source_ip;
   request.trusted = &s.snapshot.trusted;
-  request.cloudflare = &s.snapshot.cloudflare;
+  // One snapshot of each live list per request (ranges_store.h): one consistent decision.
+  request.cloudflare = &s.snapshot.cloudflare_store->current();
+  if (request.mode == SourceIpMode::kFastlyProxy ||
+      (request.mode == SourceIpMode::kAuto && s.snapshot.fastly_in_auto))
+    request.fastly = &s.snapshot.fastly_store->current();
   request.headers = x.head->headers();
   request.options.forwarded_header = s.snapshot.forwarded_header;
   request.options.trusted_hops = static_cast<uint32_t>(x.route->trusted_hops);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+
+#include "redis/rate_limit_backend.h"
+#include "runtime/worker.h"
 
 namespace doorman::request_path {
 namespace {
@@ -22,6 +26,41 @@ void note_decision(Exchange& x, const RoutePolicy& p, const RateLimitDecision& d
   x.rate_limit.fields_size =
       static_cast<uint16_t>(format_rate_limit_fields(p.name, p.policy, d, x.rate_limit.fields));
   if (!d.allowed) x.reason = Reason::kRateLimited;
+}
+
+// Asks Redis and waits at most `budget` on a timer of this worker; nullopt when Redis failed or
+// answered late. The answer comes from the backend thread as a post onto this worker, so the
+// timer and `pending` are only ever touched here (the backend thread drops its reference before
+// posting).
+asio::awaitable<std::optional<RateLimitDecision>> ask_shared(runtime::Session& s,
+                                                             redis::RateLimitBackend& backend,
+                                                             const RoutePolicy& p,
+                                                             const IpAddress& key,
+                                                             std::chrono::milliseconds budget) {
+  struct Pending {
+    explicit Pending(asio::io_context& context) : timer(context) {}
+    asio::steady_timer timer;
+    std::optional<RateLimitDecision> answer;
+    bool done = false;
+  };
+  auto pending = std::make_shared<Pending>(s.worker.context());
+  pending->timer.expires_after(budget);
+  backend.check(p.id, p.policy, key,
+                [pending, executor = s.worker.context().get_executor()](
+                    std::optional<RateLimitDecision> answer) mutable {
+                  asio::post(executor, [pending = std::move(pending), answer] {
+                    if (pending->done) return;
+                    pending->done = true;
+                    pending->answer = answer;
+                    pending->timer.cancel();
+                  });
+                });
+  co_await pending->timer.async_wait(runtime::kNoThrow);
+  if (!pending->done) {
+    pending->done = true;
+    backend.report_timeout();
+  }
+  co_return pending->answer;
 }
 
 }  // namespace
@@ -75,6 +114,11 @@ RateLimits::RateLimits(const config::Config& config)
     }
     routes_.push_back(p);
   }
+  const bool any_limited =
+      std::any_of(routes_.begin(), routes_.end(), [](const RoutePolicy& r) { return r.limited; });
+  if (section_.redis && any_limited)
+    shared_ = std::make_unique<redis::RateLimitBackend>(section_.redis_host, section_.redis_port,
+                                                        section_.backend_timeout);
 }
 
 RateLimits::~RateLimits() = default;
@@ -88,8 +132,40 @@ asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x) {
   const RoutePolicy& p =
       limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot.config.routes.data()));
   if (!p.limited || !x.identity.client_ip) co_return true;
-  const RateLimitDecision d = limits.local().check(p.id, p.policy, *x.identity.client_ip, now());
-  note_decision(x, p, d, d.allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
+  const IpAddress& client = *x.identity.client_ip;
+  redis::RateLimitBackend* shared = limits.shared();
+  if (shared == nullptr) {
+    const RateLimitDecision d = limits.local().check(p.id, p.policy, client, now());
+    note_decision(x, p, d, d.allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
+    co_return d.allowed;
+  }
+  // Shared budgets: ask Redis (only while it is reachable: a down backend costs no wait).
+  std::optional<RateLimitDecision> answer;
+  if (shared->available())
+    answer =
+        co_await ask_shared(s, *shared, p, rate_limit_key(client, limits.section().ipv6_prefix),
+                            limits.section().backend_timeout);
+  if (answer) {
+    note_decision(x, p, *answer,
+                  answer->allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
+    co_return answer->allowed;
+  }
+  switch (limits.section().on_backend_error) {
+    case config::RateLimitFallback::kAllow:
+      x.rate_limit.outcome = RateLimitOutcome::kFallbackAllow;
+      co_return true;
+    case config::RateLimitFallback::kDeny:
+      x.rate_limit.outcome = RateLimitOutcome::kFallbackDeny;
+      x.reason = Reason::kRateLimitUnavailable;
+      co_return false;
+    case config::RateLimitFallback::kLocal:
+      break;
+  }
+  // This instance's own table: the same policy, but only this instance's share of traffic.
+  const RateLimitDecision d = limits.local().check(p.id, p.policy, client, now());
+  note_decision(
+      x, p, d,
+      d.allowed ? RateLimitOutcome::kFallbackLocal : RateLimitOutcome::kFallbackLocalLimited);
   co_return d.allowed;
 }
 

@@ -29,6 +29,10 @@
 #include "request_path/exchange.h"
 #include "runtime/session.h"
 
+namespace doorman::redis {
+class RateLimitBackend;  // redis/rate_limit_backend.h
+}
+
 namespace doorman::request_path {
 
 struct RoutePolicy {
@@ -45,12 +49,14 @@ class RateLimits {
 
   const RoutePolicy& policy_of(std::size_t route_index) const { return routes_[route_index]; }
   RateLimiter& local() { return local_; }
+  redis::RateLimitBackend* shared() { return shared_.get(); }  // null with backend = "local"
   const config::RateLimitSection& section() const { return section_; }
 
  private:
   config::RateLimitSection section_;
   std::vector<RoutePolicy> routes_;  // parallel to config.routes
   RateLimiter local_;
+  std::unique_ptr<redis::RateLimitBackend> shared_;
 };
 
 std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config);

@@ -2,6 +2,7 @@
 
 #include "doorman/cidr.h"
 #include "doorman/cloudflare_ranges.h"
+#include "ranges/ranges_runtime.h"
 #include "request_path/rate_limit.h"
 
 namespace doorman::runtime {
@@ -19,6 +20,8 @@ SourceIpMode to_library(config::SourceIpMode mode) {
       return SourceIpMode::kTrustedProxy;
     case config::SourceIpMode::kCloudflareTunnel:
       return SourceIpMode::kCloudflareTunnel;
+    case config::SourceIpMode::kFastlyProxy:
+      return SourceIpMode::kFastlyProxy;
   }
   return SourceIpMode::kAuto;
 }
@@ -74,6 +77,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     snapshot->cloudflare = CidrSet(ranges);
   }
   snapshot->forwarded_header = to_library(c.server.forwarded_header);
+  if (auto error = ranges::attach_stores(*snapshot); !error.empty()) return std::unexpected(error);
 
   for (const config::RouteSection& route : c.routes) {
     RouteRuntime rt;

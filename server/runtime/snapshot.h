@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "doorman/cidr_set.h"
 #include "doorman/client_ip.h"
+#include "ranges/ranges_store.h"
 #include "request_path/route.h"
 
 namespace doorman::request_path {
@@ -39,6 +40,11 @@ struct Snapshot {
   const config::Config config;
   CidrSet trusted;     // loopback (unless trust_loopback = false) + trusted_proxies
   CidrSet cloudflare;  // [cloudflare] ranges_file, else the bundled ranges
+  // The live lists (server/ranges/): start with `cloudflare` / the bundled Fastly ranges; the
+  // refresher publishes into them. Workers read one set per request with current().
+  std::shared_ptr<ranges::RangesStore> cloudflare_store;
+  std::shared_ptr<ranges::RangesStore> fastly_store;
+  bool fastly_in_auto = false;  // [fastly] auto = true
   ForwardedHeaderChoice forwarded_header = ForwardedHeaderChoice::kAny;
   request_path::RouteTable routes;
   std::vector<config::SocketAddress> upstreams;  // distinct upstream targets

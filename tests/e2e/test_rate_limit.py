@@ -5,7 +5,8 @@ fields too; `rate_limit = false` turns a route off; IPv6 clients share a budget 
 
 import unittest
 
-from harness import DoormanTestCase, RawConnection
+from harness import Doorman, DoormanTestCase, RawConnection, wait_until
+from rate_limit_helpers import RedisServer, have_redis
 
 CONFIG = """
 [rate_limit]
@@ -86,6 +87,69 @@ class RateLimitTest(DoormanTestCase):
             r = get(port, "free.test", "192.0.2.1")
             self.assertEqual(r.status, 200)
             self.assertIsNone(r.header("RateLimit"))
+
+
+REDIS_CONFIG = """
+[rate_limit]
+requests = 1
+per = "60s"
+burst = {burst}
+backend = "{url}"
+on_backend_error = "local"
+backend_timeout = "200ms"
+
+[[route]]
+upstream = "builtin:echo"
+source_ip = "trusted-proxy"
+"""
+
+
+@unittest.skipUnless(have_redis(), "redis-server not installed")
+class SharedBudgetTest(DoormanTestCase):
+    """Two doorman instances on one Redis share each client's budget; Redis killed mid-test
+    means the local fallback (no request fails), and a restarted Redis is shared again."""
+
+    def start_pair(self, burst):
+        self.redis = RedisServer(self.tmp.path).start()
+        self.cleanups.append(self.redis.stop)
+        config = REDIS_CONFIG.format(burst=burst, url=self.redis.url)
+        pair = []
+        for _ in range(2):
+            d = Doorman(config)  # its own temp dir: its own config and stderr file
+            d.start()
+            self.cleanups.append(d.stop)
+            pair.append(d)
+        return pair
+
+    def test_two_instances_share_one_budget(self):
+        a, b = self.start_pair(burst=4)
+        statuses = [get(d.port, "app.test", "203.0.113.50").status for d in (a, b, a, b, a, b)]
+        self.assertEqual(statuses, [200, 200, 200, 200, 429, 429])
+        refused = get(a.port, "app.test", "203.0.113.50")
+        self.assertEqual(refused.header("RateLimit"), '"default";r=0;t=240')
+        self.assertEqual(refused.header("Retry-After"), "60")
+        # Another client still has its whole budget, on either instance.
+        self.assertEqual(get(b.port, "app.test", "203.0.113.51").status, 200)
+
+    def test_redis_down_falls_back_to_local_then_shares_again(self):
+        a, b = self.start_pair(burst=2)
+        self.assertEqual(get(a.port, "app.test", "192.0.2.10").status, 200)
+        self.assertEqual(get(b.port, "app.test", "192.0.2.10").status, 200)
+        self.assertEqual(get(a.port, "app.test", "192.0.2.10").status, 429)
+        self.redis.stop()
+        # Fallback "local": each instance's own table decides; nothing fails with a 5xx.
+        fallback = [get(d.port, "app.test", "192.0.2.10").status for d in (a, b, a, b, a, b)]
+        self.assertEqual(sorted(fallback), [200, 200, 200, 200, 429, 429], fallback)
+        for d in (a, b):
+            wait_until(lambda d=d: "unavailable" in d.stderr(), what="the unavailable log line")
+        self.redis.start()
+        # Shared again once each instance reconnected (it retries on its own every 200 ms).
+        for d in (a, b):
+            wait_until(lambda d=d: d.stderr().count("reachable") >= 2, what="reconnection")
+        fresh = [get(d.port, "app.test", "192.0.2.99").status for d in (a, b, a)]
+        self.assertEqual(fresh, [200, 200, 429])
+        for d in (a, b):
+            self.assertEqual(d.stderr().count("unavailable"), 1, d.stderr())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,74 @@
+// Keeping a provider's range list true: the start-up layering (bundled -> cache -> live), one
+// refresh (fetch, parse, validate, write the cache, publish), and the background thread that
+// repeats it.
+//
+// Contract:
+// - ProviderSetup names a provider and its config; RangesService::start() builds the
+//   RangesStore: the static ranges_file if configured (source "static", never refreshed), else the
+//   bundled list overlaid by a valid cache (a corrupt or unreadable cache is logged and ignored).
+//   When `refresh` is on and a list is needed, one background thread runs refresh_once() every
+//   refresh_interval (+-10% jitter), backing off exponentially (interval/16 doubling, capped at
+//   the interval) after failures. The thread never touches a worker's loop.
+// - refresh_once(): a 304 keeps the list and the cache (only the state moves); a 200 is parsed
+//   and validated (ranges_validate.h) against the list in force; on success the cache is written
+//   atomically and the new set published; on any failure the list in force and the cache are
+//   untouched and last_error says why. The state is written to CACHE_FILE.state.json after every
+//   attempt, and transitions are logged to stderr.
+// Thread safety: refresh_once() may run on any one thread at a time per store; RangesService
+// owns its thread and joins it in stop()/the destructor.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/ranges_config.h"
+#include "ranges/ranges_store.h"
+
+namespace doorman::ranges {
+
+struct ProviderSetup {
+  std::string name;                        // "cloudflare", "fastly"
+  config::RangesProvider config;           // refresh_url, cache_file, ...
+  const CidrSet* bundled = nullptr;        // the compiled-in list
+  std::vector<std::string> static_ranges;  // ranges_file contents ("" file = none)
+  std::string static_file;
+};
+
+// The initial store: static file, else bundled overlaid by the cache. Logs what it used.
+std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup);
+
+struct RefreshResult {
+  bool ok = false;
+  bool changed = false;  // a new list was published
+  std::string message;   // for logs and the CLI
+};
+RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool force = false);
+
+// Writes CACHE_FILE.state.json (errors are logged, not fatal).
+void save_state(const ProviderSetup& setup, const RangesState& state);
+
+class RangesService {
+ public:
+  RangesService() = default;
+  ~RangesService() { stop(); }
+  RangesService(const RangesService&) = delete;
+  RangesService& operator=(const RangesService&) = delete;
+
+  // Starts a thread that refreshes every store in `providers` (setups paired with stores).
+  void start(std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> providers);
+  void stop();
+
+ private:
+  void run();
+  std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> providers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace doorman::ranges
