@@ -96,6 +96,10 @@ int update(const RangesArgs& a) {
   auto result = ranges::refresh_once(setup, *store, a.force);
   std::fprintf(result.ok ? stdout : stderr, "%s ranges: %s\n", a.provider.c_str(),
                result.message.c_str());
+  if (!result.cache_error.empty()) {
+    std::fprintf(stderr, "%s ranges: %s\n", a.provider.c_str(), result.cache_error.c_str());
+    return 1;
+  }
   return result.ok ? 0 : 1;
 }
 

@@ -78,7 +78,7 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
     save_state(setup, state);
     log(setup, "refresh from " + setup.config.refresh_url + " failed, keeping the " +
                    std::string(ranges_source_name(state.source)) + " list: " + why);
-    return RefreshResult{false, false, why};
+    return RefreshResult{false, false, why, ""};
   };
   FetchOptions options;
   options.url = setup.config.refresh_url;
@@ -92,7 +92,7 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
     state.consecutive_failures = 0;
     store.set_state(state);
     save_state(setup, state);
-    return {true, false, "not modified (304), keeping the list"};
+    return {true, false, "not modified (304), keeping the list", ""};
   }
   auto body = parse_ranges_body(response->body);
   if (!body) return fail("refused: " + body.error());
@@ -100,10 +100,13 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
   if (auto ok = validate_update(*current, body->set, force); !ok)
     return fail("refused: " + ok.error());
   CacheRecord record{setup.config.refresh_url, state.last_attempt, response->etag, body->set};
+  std::string cache_error;
   if (!setup.config.cache_file.empty()) {
     // A list we cannot persist is still good to use; the error is reported.
-    if (auto ok = write_cache(setup.config.cache_file, record); !ok)
-      log(setup, "cannot write the cache: " + ok.error());
+    if (auto ok = write_cache(setup.config.cache_file, record); !ok) {
+      cache_error = "cannot write the cache: " + ok.error();
+      log(setup, cache_error);
+    }
   }
   state.source = RangesSource::kLive;
   state.list_time = state.last_attempt;
@@ -120,7 +123,7 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
                               setup.config.refresh_url + " (" + std::to_string(state.v4_blocks) +
                               " IPv4, " + std::to_string(state.v6_blocks) + " IPv6 blocks)";
   if (changed) log(setup, message);
-  return {true, changed, message};
+  return {true, changed, message, cache_error};
 }
 
 void RangesService::start(

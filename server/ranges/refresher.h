@@ -43,8 +43,9 @@ std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup);
 
 struct RefreshResult {
   bool ok = false;
-  bool changed = false;  // a new list was published
-  std::string message;   // for logs and the CLI
+  bool changed = false;     // a new list was published
+  std::string message;      // for logs and the CLI
+  std::string cache_error;  // the list was accepted but the cache could not be written
 };
 RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool force = false);
 
