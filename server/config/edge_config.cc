@@ -147,6 +147,18 @@ class EdgeReader {
       if (!t.get("https_redirect"))
         error(*n, where + ".https_port", "only used with https_redirect = true");
     }
+    if (const toml::node* n = t.get("upstream_proxy_protocol")) {
+      const std::optional<std::string> v = n->value<std::string>();
+      if (v == "off")
+        edge.upstream_proxy_protocol = UpstreamProxyProtocol::kOff;
+      else if (v == "v1")
+        edge.upstream_proxy_protocol = UpstreamProxyProtocol::kV1;
+      else if (v == "v2")
+        edge.upstream_proxy_protocol = UpstreamProxyProtocol::kV2;
+      else
+        error(*n, where + ".upstream_proxy_protocol",
+              "expected one of \"off\", \"v1\", \"v2\"");
+    }
   }
 
  private:

@@ -50,11 +50,18 @@ struct ListenerEdge {
   std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
 };
 
+// PROXY protocol toward the upstream (a route's `upstream_proxy_protocol`).
+enum class UpstreamProxyProtocol : uint8_t { kOff, kV1, kV2 };
+
 struct RouteEdge {
   // Requests whose browser-facing scheme is http get 301 (GET/HEAD) or 308 to https.
   bool https_redirect = false;
   // The port in the redirect's Location; 0 = the https default (443, no port written).
   uint16_t https_port = 0;
+  // Each upstream connection opens with a PROXY header naming the resolved client. Such
+  // connections are never pooled (a kept-alive connection would carry one client's header
+  // for another's requests).
+  UpstreamProxyProtocol upstream_proxy_protocol = UpstreamProxyProtocol::kOff;
 };
 
 }  // namespace doorman::config

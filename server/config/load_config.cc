@@ -329,7 +329,7 @@ class Loader {
     check_keys(t, where,
                {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
                 "client_ip_header", "trusted_hops", "max_body_size", "rate_limit",
-                "https_redirect", "https_port"});
+                "https_redirect", "https_port", "upstream_proxy_protocol"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

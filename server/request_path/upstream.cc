@@ -4,6 +4,7 @@
 #include "runtime/worker.h"
 #include "upstream/request_body.h"
 #include "upstream/response.h"
+#include "upstream/send_proxy.h"
 
 namespace doorman::request_path {
 
@@ -64,8 +65,17 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
   const std::size_t request_begin = s.in.begin;
   const std::size_t request_end = s.in.end;
   for (int attempt = 0;; ++attempt) {
-    if (attempt == 0) s.upstream = s.worker.pool().take_idle(target);
-    if (!s.upstream && !co_await connect_upstream(s, x, target)) co_return;
+    // A route that sends a PROXY header never shares connections (upstream/send_proxy.h).
+    const bool sends_proxy =
+        x.route->edge.upstream_proxy_protocol != config::UpstreamProxyProtocol::kOff;
+    if (attempt == 0 && !sends_proxy) s.upstream = s.worker.pool().take_idle(target);
+    if (!s.upstream) {
+      if (!co_await connect_upstream(s, x, target)) co_return;
+      if (sends_proxy && !co_await upstream::send_upstream_proxy_header(s, x)) {
+        s.close_upstream();
+        co_return;
+      }
+    }
     const bool may_retry = s.upstream->reused && replayable && attempt == 0;
     const upstream::SendStatus sent = co_await upstream::send_request(s, x, &s.upstream->socket);
     if (sent != upstream::SendStatus::kOk) {

@@ -222,7 +222,9 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     s.close_upstream();
     co_return ResponseStatus::kDone;
   }
-  if (upstream_keep_alive && !stray && x.request_consumed && s.timed_out == Phase::kNone)
+  // A connection opened with a PROXY header names one client: never pooled (send_proxy.h).
+  if (upstream_keep_alive && !stray && x.request_consumed && s.timed_out == Phase::kNone &&
+      x.route->edge.upstream_proxy_protocol == config::UpstreamProxyProtocol::kOff)
     s.worker.pool().put_idle(std::move(s.upstream));
   else
     s.close_upstream();
