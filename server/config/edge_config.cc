@@ -132,6 +132,49 @@ class EdgeReader {
     edge.tls_context = std::move(built.context);
   }
 
+  // mode = "http" | "tcp"; a tcp listener needs `upstream` and may send a PROXY header to it.
+  void read_tcp(const toml::table& t, const std::string& where, ListenerEdge& edge) {
+    if (const toml::node* n = t.get("mode")) {
+      const std::optional<std::string> v = n->value<std::string>();
+      if (v == "tcp")
+        edge.tcp.enabled = true;
+      else if (v != "http")
+        error(*n, where + ".mode", "expected one of \"http\", \"tcp\"");
+    }
+    const toml::node* up = t.get("upstream");
+    const toml::node* pp = t.get("upstream_proxy_protocol");
+    if (!edge.tcp.enabled) {
+      if (up)
+        error(*up, where + ".upstream", "only used with mode = \"tcp\" (routes name upstreams)");
+      if (pp) error(*pp, where + ".upstream_proxy_protocol", "only used with mode = \"tcp\"");
+      return;
+    }
+    if (up == nullptr || !up->is_string()) {
+      error(up ? *up : *t.get("mode"), where + ".upstream",
+            "mode = \"tcp\" needs upstream = \"host:port\"");
+      return;
+    }
+    auto parsed = parse_socket_address(up->as_string()->get(), true);
+    if (!parsed || parsed->kind == SocketAddress::Kind::kBuiltinEcho) {
+      error(*up, where + ".upstream",
+            parsed ? "builtin:echo speaks HTTP: use a route" : parsed.error());
+      return;
+    }
+    edge.tcp.text = parsed->text;
+    edge.tcp.host = parsed->host;
+    edge.tcp.port = parsed->port;
+    if (parsed->kind == SocketAddress::Kind::kUnix) edge.tcp.unix_path = parsed->path;
+    if (pp) {
+      const std::optional<std::string> v = pp->value<std::string>();
+      if (v == "v1")
+        edge.tcp.send_proxy = UpstreamProxyProtocol::kV1;
+      else if (v == "v2")
+        edge.tcp.send_proxy = UpstreamProxyProtocol::kV2;
+      else if (v != "off")
+        error(*pp, where + ".upstream_proxy_protocol", "expected one of \"off\", \"v1\", \"v2\"");
+    }
+  }
+
   void read_route(const toml::table& t, const std::string& where, RouteEdge& edge) {
     if (const toml::node* n = t.get("https_redirect")) {
       if (!n->is_boolean())
@@ -156,8 +199,7 @@ class EdgeReader {
       else if (v == "v2")
         edge.upstream_proxy_protocol = UpstreamProxyProtocol::kV2;
       else
-        error(*n, where + ".upstream_proxy_protocol",
-              "expected one of \"off\", \"v1\", \"v2\"");
+        error(*n, where + ".upstream_proxy_protocol", "expected one of \"off\", \"v1\", \"v2\"");
     }
   }
 
@@ -188,6 +230,7 @@ void read_edge_config(const toml::table& root, const std::string& path, Config& 
                    if (i >= config.listeners.size()) return;
                    reader.read_listener(t, where, config.listeners[i].edge);
                    reader.read_tls(t, where, config.listeners[i].edge);
+                   reader.read_tcp(t, where, config.listeners[i].edge);
                  });
   for_each_table(root, "route", [&](const toml::table& t, const std::string& where, std::size_t i) {
     if (i < config.routes.size()) reader.read_route(t, where, config.routes[i].edge);

@@ -29,6 +29,20 @@ namespace doorman::config {
 // header of that version (kAny: v1 or v2), or it is closed.
 enum class ProxyProtocolMode : uint8_t { kOff, kV1, kV2, kAny };
 
+// PROXY protocol toward the upstream (a route's or a tcp listener's
+// `upstream_proxy_protocol`).
+enum class UpstreamProxyProtocol : uint8_t { kOff, kV1, kV2 };
+
+// `mode = "tcp"`: relay bytes to `upstream` instead of serving HTTP (runtime/tcp_relay.h).
+struct TcpRelay {
+  bool enabled = false;
+  std::string text;  // as written, for logs
+  std::string host;  // IP literal (or a name resolved once at load)
+  uint16_t port = 0;
+  std::string unix_path;  // set for "unix:/path"
+  UpstreamProxyProtocol send_proxy = UpstreamProxyProtocol::kOff;
+};
+
 // One [[listener.certificate]]: a PEM chain (leaf first) and its key.
 struct CertificateFiles {
   std::string cert;
@@ -48,10 +62,8 @@ struct ListenerEdge {
   bool tls = false;
   std::vector<CertificateFiles> certificates;
   std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
+  TcpRelay tcp;                                        // mode = "tcp"
 };
-
-// PROXY protocol toward the upstream (a route's `upstream_proxy_protocol`).
-enum class UpstreamProxyProtocol : uint8_t { kOff, kV1, kV2 };
 
 struct RouteEdge {
   // Requests whose browser-facing scheme is http get 301 (GET/HEAD) or 308 to https.

@@ -14,6 +14,7 @@
 #include "request_path/tls.h"
 #include "request_path/upstream.h"
 #include "runtime/reply.h"
+#include "runtime/tcp_relay.h"
 #include "runtime/worker.h"
 
 namespace doorman::runtime {
@@ -83,6 +84,11 @@ asio::awaitable<void> Connection::serve() {
   if (!co_await read_proxy_header(s, s.listener->edge)) s.closing = true;
   // 0b. tls: the handshake on TLS listeners (closed on failure).
   if (!s.closing && !co_await accept_tls(s, s.listener->edge)) s.closing = true;
+  // tcp listeners relay bytes instead of serving HTTP (runtime/tcp_relay.h).
+  if (!s.closing && s.listener->edge.tcp.enabled) {
+    co_await relay_tcp(s);
+    s.closing = true;
+  }
   for (;;) {
     Exchange x;
     // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle).
