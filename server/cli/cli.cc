@@ -16,6 +16,7 @@ int run(int argc, char** argv) {
   add_check_command(app, exit_code);
   add_serve_command(app, exit_code);
   add_ranges_command(app, exit_code);
+  add_logs_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,7 @@
 
 #include "config/ranges_config.h"
 #include "config/edge_config.h"
+#include "config/diagnostics_config.h"
 #include "config/rate_limit_config.h"
 
 namespace doorman::config {
@@ -121,6 +122,7 @@ struct Config {
   AccessLog access_log = AccessLog::kOff;
   RangesSection ranges;  // ranges_config.h: [cloudflare] refresh keys, [fastly]
   RateLimitSection rate_limit;  // rate_limit_config.h
+  DiagnosticsSection diagnostics;  // diagnostics_config.h: [log] diagnostics, file
 };
 
 struct LoadResult {

@@ -184,7 +184,7 @@ class Loader {
     if (const auto* t = table_at(root, "limits")) read_limits(*t, config.limits);
     if (const auto* t = table_at(root, "cloudflare")) read_cloudflare(*t, config);
     if (const auto* t = table_at(root, "log")) {
-      check_keys(*t, "log", {"access"});
+      check_keys(*t, "log", {"access", "diagnostics", "file"});
       read_choice<AccessLog>(*t, "log", "access",
                              {{"off", AccessLog::kOff},
                               {"stdout", AccessLog::kStdout},
@@ -198,6 +198,7 @@ class Loader {
       read_route(t, where, config);
     });
     read_rate_limit_config(root, path_, config, errors_);
+    read_diagnostics_config(root, path_, config, errors_);
     read_ranges_config(root, path_, config, errors_);
     read_edge_config(root, path_, config, errors_);
     // Only when the tables are absent: a table with an error has been reported already.

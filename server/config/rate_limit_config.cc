@@ -184,4 +184,25 @@ void read_rate_limit_config(const toml::table& root, const std::string& path, Co
   }
 }
 
+void read_diagnostics_config(const toml::table& root, const std::string& path, Config& config,
+                             std::vector<std::string>& errors) {
+  const toml::node* log = root.get("log");
+  if (log == nullptr || !log->is_table()) return;
+  Reader reader(path, errors);
+  const toml::table& t = *log->as_table();
+  if (const toml::node* node = t.get("diagnostics")) {
+    const std::string v = node->is_string() ? node->as_string()->get() : std::string();
+    if (v == "stdout" || v == "off")
+      config.diagnostics.enabled = v == "stdout";
+    else
+      reader.error(*node, "log.diagnostics", "expected \"stdout\" or \"off\"");
+  }
+  if (const toml::node* node = t.get("file")) {
+    if (node->is_string() && !node->as_string()->get().empty())
+      config.diagnostics.file = node->as_string()->get();
+    else
+      reader.error(*node, "log.file", "expected a file path");
+  }
+}
+
 }  // namespace doorman::config

@@ -15,5 +15,8 @@ namespace doorman::config {
 
 void read_rate_limit_config(const toml::table& root, const std::string& path, Config& config,
                             std::vector<std::string>& errors);
+// [log] diagnostics and file (diagnostics_config.h); the loader checks [log]'s key names.
+void read_diagnostics_config(const toml::table& root, const std::string& path, Config& config,
+                             std::vector<std::string>& errors);
 
 }  // namespace doorman::config

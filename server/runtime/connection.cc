@@ -4,6 +4,7 @@
 #include "local_reply.h"
 #include "request_path/access_log.h"
 #include "request_path/client_ip.h"
+#include "request_path/diagnostics_log.h"
 #include "request_path/exchange.h"
 #include "request_path/proxy_header.h"
 #include "request_path/redirect.h"
@@ -97,9 +98,10 @@ asio::awaitable<void> Connection::serve() {
     if (head == HeadOutcome::kInvalid) {
       co_await send_local_reply(s, x);
       if (log_on) log_access(s, x);
+      if (s.snapshot.diagnostics) log_diagnostics(s, x);
       break;
     }
-    if (log_on) x.log.capture(*x.head);
+    if (log_on || s.snapshot.diagnostics) x.log.capture(*x.head);
     // 2. route: Host and path -> route (404 without one).
     if (select_route(s, x)) {
       // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
@@ -114,8 +116,9 @@ asio::awaitable<void> Connection::serve() {
       }
     }
     if (x.reason != Reason::kNone && x.status == 0) co_await send_local_reply(s, x);
-    // 6. access_log
+    // 6. access_log (and the JSON diagnostics line, written off the request path)
     if (log_on) log_access(s, x);
+    if (s.snapshot.diagnostics) log_diagnostics(s, x);
     if (!x.keep_alive || s.closing) break;
   }
   s.done = true;

@@ -3,6 +3,7 @@
 #include "doorman/cidr.h"
 #include "doorman/cloudflare_ranges.h"
 #include "ranges/ranges_runtime.h"
+#include "request_path/diagnostics_log.h"
 #include "request_path/rate_limit.h"
 
 namespace doorman::runtime {
@@ -91,6 +92,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     snapshot->route_runtime.push_back(rt);
   }
   snapshot->rate_limits = request_path::make_rate_limits(c);
+  snapshot->diagnostics = request_path::make_diagnostics_log(c);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

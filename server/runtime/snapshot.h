@@ -20,7 +20,8 @@
 #include "request_path/route.h"
 
 namespace doorman::request_path {
-class RateLimits;  // request_path/rate_limit.h
+class RateLimits;      // request_path/rate_limit.h
+class DiagnosticsLog;  // request_path/diagnostics_log.h
 }
 
 namespace doorman::runtime {
@@ -52,6 +53,7 @@ struct Snapshot {
   // One per server, shared by every worker (the only mutable state reachable from here; it
   // synchronizes itself).
   std::shared_ptr<request_path::RateLimits> rate_limits;
+  std::shared_ptr<request_path::DiagnosticsLog> diagnostics;  // null with [log] diagnostics = "off"
 
   const RouteRuntime& runtime_of(const config::RouteSection* route) const {
     return route_runtime[static_cast<std::size_t>(route - config.routes.data())];

@@ -1,0 +1,68 @@
+// The diagnostics log: one JSON object per line per request (docs/logs.md), the answer to "why
+// was this user limited?" with the resolved client IP beside the socket peer (DESIGN.md "The
+// same IP everywhere").
+//
+// Contract:
+// - DiagnosticsLog is one per server ([log] diagnostics = "stdout" by default, "off", or
+//   [log] file = "/path"). Lines are written OFF the request path: a worker formats its line
+//   into a fixed buffer and appends it to its own thread's buffer (a mutex only the writer
+//   thread ever contends for); a writer thread swaps the buffers out every 50 ms and writes
+//   them with one write() each. SIGUSR1 makes the writer reopen the file (log rotation).
+// - A buffer over 4 MiB (the writer cannot keep up) drops new lines and counts them; the count is
+//   reported on stderr when the writer catches up. The request path never waits on the disk.
+// - log_diagnostics() formats the fields listed in docs/logs.md; strings are JSON-escaped
+//   (bytes >= 0x80 as \u00XX, so the line is valid UTF-8 whatever a client sent).
+// Thread safety: write() from any thread; the writer thread owns the file.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "request_path/exchange.h"
+#include "runtime/session.h"
+
+namespace doorman::request_path {
+
+class DiagnosticsLog {
+ public:
+  // path "" = stdout.
+  explicit DiagnosticsLog(std::string path);
+  ~DiagnosticsLog();
+  DiagnosticsLog(const DiagnosticsLog&) = delete;
+  DiagnosticsLog& operator=(const DiagnosticsLog&) = delete;
+
+  void write(std::string_view line);
+
+ private:
+  struct Buffer {
+    std::mutex mutex;
+    std::string data;
+  };
+  Buffer& buffer_of_this_thread();
+  void run();
+  void reopen();
+
+  std::string path_;
+  int fd_ = 1;
+  std::mutex buffers_mutex_;  // guards the list, taken once per thread and by the writer
+  std::vector<std::unique_ptr<Buffer>> buffers_;
+  std::atomic<uint64_t> dropped_{0};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+std::shared_ptr<DiagnosticsLog> make_diagnostics_log(const config::Config& config);
+
+// Formats and queues the request's line. REQUIRES: s.snapshot.diagnostics is set.
+void log_diagnostics(runtime::Session& s, const Exchange& x);
+
+}  // namespace doorman::request_path
