@@ -1,5 +1,5 @@
 // `doorman ranges show|update`: the CDN range lists (docs/cloudflare.md).
-// - show [--config F] [--provider P] [--json] [--verbose]: the list the server would use now
+// - show [--config F] [--provider P] [--json] [--verbose]: the list a server starting now uses
 //   (static ranges_file, else a valid cache, else bundled), with the state last recorded in
 //   CACHE_FILE.state.json by the server or by `ranges update` (last success/error, ETag).
 // - update [--config F] [--url U] [--force] [--provider P]: fetch once, validate against the
@@ -40,6 +40,7 @@ int show(const RangesArgs& a) {
   const ranges::ProviderSetup setup = ranges::provider_setup(*config, a.provider);
   auto store = ranges::load_initial(setup);
   ranges::RangesState state = store->state();
+  std::string recorded;  // the source the server (or update) last recorded, "" = none
   // Merge what the server (or `ranges update`) last recorded about refreshes.
   if (state.source != ranges::RangesSource::kStatic && !setup.config.cache_file.empty()) {
     if (auto text = ranges::read_whole_file(ranges::state_file_path(setup.config.cache_file))) {
@@ -48,9 +49,7 @@ int show(const RangesArgs& a) {
         state.last_success = saved->last_success;
         if (state.last_error.empty()) state.last_error = saved->last_error;
         state.consecutive_failures = saved->consecutive_failures;
-        if (saved->source == ranges::RangesSource::kLive &&
-            state.source == ranges::RangesSource::kCache && saved->list_time == state.list_time)
-          state.source = ranges::RangesSource::kLive;  // the server runs the list it wrote
+        recorded = std::string(ranges::ranges_source_name(saved->source));
       }
     }
   }
@@ -60,6 +59,7 @@ int show(const RangesArgs& a) {
     nlohmann::json j = ranges::to_json(state, now);
     j["cache_file"] = setup.config.cache_file;
     j["refresh"] = setup.config.refresh;
+    j["recorded_source"] = recorded.empty() ? nlohmann::json(nullptr) : nlohmann::json(recorded);
     if (a.verbose) {
       nlohmann::json list = nlohmann::json::array();
       for (const Cidr& c : *set) list.push_back(c.to_string());

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <random>
 
+#include <unistd.h>
+
 #include "ranges/cache_file.h"
 #include "ranges/fetch.h"
 #include "ranges/ranges_body.h"
@@ -48,7 +50,8 @@ std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup) {
   }
   auto set = std::make_shared<const CidrSet>(*setup.bundled);
   state.source = RangesSource::kBundled;
-  if (!setup.config.cache_file.empty()) {
+  // No cache yet (first run) is normal, not an error.
+  if (!setup.config.cache_file.empty() && ::access(setup.config.cache_file.c_str(), F_OK) == 0) {
     auto cache = read_cache(setup.config.cache_file);
     if (cache) {
       set = std::make_shared<const CidrSet>(std::move(cache->set));
