@@ -10,7 +10,8 @@ namespace doorman::request_path {
 void LogFields::capture(const RequestHead& head) {
   auto copy = [](std::string_view from, auto& to, std::size_t& size) {
     size = std::min(from.size(), to.size());
-    std::memcpy(to.data(), from.data(), size);
+    // An absent Host is an empty view with a null data(): memcpy's arguments must not be null.
+    if (size != 0) std::memcpy(to.data(), from.data(), size);
   };
   copy(head.method, method, method_size);
   copy(head.host, host, host_size);
