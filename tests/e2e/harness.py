@@ -86,6 +86,11 @@ class Doorman:
         self.own_tmp = tmp is None
         if "[[listener]]" not in config:
             config = f'[[listener]]\naddress = "{listener}"\n\n' + config
+        if "[cloudflare]" not in config:
+            # Tests reach only loopback: never let the range refresher call the real Cloudflare
+            # API (it runs by default for auto/cloudflare-proxy routes). Tests of the refresher
+            # write their own [cloudflare] table with a loopback refresh_url.
+            config += "\n[cloudflare]\nrefresh = false\n"
         self.config_path = self.tmp.write("doorman.toml", config)
         self.proc = None
         self.addresses = []
