@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "doorman/proxy_protocol.h"
 #include "doorman/proxy_protocol_encoder.h"
+#include "json/proxy_header_json.h"
 
 namespace doorman::cli {
 namespace {
@@ -50,26 +51,8 @@ std::optional<std::vector<uint8_t>> parse_hex(std::string_view text) {
   return out;
 }
 
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 15];
-  }
-  return s;
-}
-
-std::string to_hex(std::string_view bytes) {
-  return to_hex(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-}
-
-// "192.0.2.1:80", "[2001:db8::1]:443" (RFC 5952; an IPv4-mapped address prints as IPv4).
-std::string endpoint_text(const Endpoint& e) {
-  const std::string ip = e.address.to_string();
-  return (e.address.is_v4() ? ip : "[" + ip + "]") + ":" + std::to_string(e.port);
-}
+using json::endpoint_text;
+using json::hex_text;
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {
   std::string_view host;
@@ -97,38 +80,6 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   }
   if (value > 65535) return std::nullopt;
   return Endpoint{*address, static_cast<uint16_t>(value)};
-}
-
-Json typed_json(const TypedTlvs& t) {
-  Json j = Json::object();
-  auto text = [&](const char* key, const std::optional<std::string_view>& v) {
-    if (v) j[key] = std::string(*v);
-  };
-  text("alpn", t.alpn);
-  text("authority", t.authority);
-  if (t.unique_id) j["unique_id_hex"] = to_hex(*t.unique_id);
-  text("netns", t.netns);
-  if (t.ssl) {
-    const SslTlv& s = *t.ssl;
-    Json ssl = {{"client", s.client},
-                {"verify", s.verify},
-                {"client_ssl", (s.client & pp2::kClientSsl) != 0},
-                {"cert_conn", (s.client & pp2::kClientCertConn) != 0},
-                {"cert_sess", (s.client & pp2::kClientCertSess) != 0}};
-    const std::pair<const char*, const std::optional<std::string_view>*> subs[] = {
-        {"version", &s.version},      {"cn", &s.cn},           {"cipher", &s.cipher},
-        {"sig_alg", &s.sig_alg},      {"key_alg", &s.key_alg}, {"group", &s.group},
-        {"sig_scheme", &s.sig_scheme}};
-    for (const auto& [key, value] : subs) {
-      if (*value) ssl[key] = std::string(**value);
-    }
-    if (s.client_cert) ssl["client_cert_hex"] = to_hex(*s.client_cert);
-    j["ssl"] = ssl;
-  }
-  text("aws_vpce_id", t.aws_vpce_id);
-  if (t.azure_link_id) j["azure_link_id"] = *t.azure_link_id;
-  if (t.gcp_psc_connection_id) j["gcp_psc_connection_id"] = *t.gcp_psc_connection_id;
-  return j;
 }
 
 Json decode_json(const ProxyDecoder& d, const DecodeStep& step) {
@@ -162,9 +113,9 @@ Json decode_json(const ProxyDecoder& d, const DecodeStep& step) {
     j["dst"] = endpoint_text(h.destination());
   }
   for (const Tlv& t : h.tlvs()) {
-    j["tlvs"].push_back({{"type", t.type}, {"value_hex", to_hex(t.value)}});
+    j["tlvs"].push_back({{"type", t.type}, {"value_hex", hex_text(t.value)}});
   }
-  j["typed"] = typed_json(h.typed());
+  j["typed"] = json::typed_tlvs_json(h.typed());
   j["crc32c"] = std::string(crc_status_name(h.crc32c()));
   j["consumed"] = h.size();
   return j;
@@ -282,7 +233,7 @@ void run_encode(const EncodeOptions& o, int& exit_code) {
                  std::string(error_code_name(bytes.error().code)).c_str());
     return;
   }
-  std::printf("%s\n", to_hex(*bytes).c_str());
+  std::printf("%s\n", hex_text(*bytes).c_str());
   exit_code = 0;
 }
 
