@@ -7,9 +7,9 @@
 
 #include <unistd.h>
 
+#include "doorman/ranges_body.h"
 #include "ranges/cache_file.h"
 #include "ranges/fetch.h"
-#include "ranges/ranges_body.h"
 #include "ranges/ranges_validate.h"
 
 namespace doorman::ranges {

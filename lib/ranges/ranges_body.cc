@@ -1,9 +1,9 @@
-#include "ranges/ranges_body.h"
+#include "doorman/ranges_body.h"
 
 #include <nlohmann/json.hpp>
 #include <vector>
 
-namespace doorman::ranges {
+namespace doorman {
 namespace {
 
 using nlohmann::json;
@@ -81,4 +81,4 @@ std::expected<RangesBody, std::string> parse_ranges_body(std::string_view body) 
   return RangesBody{std::move(*parsed), "text", ""};
 }
 
-}  // namespace doorman::ranges
+}  // namespace doorman

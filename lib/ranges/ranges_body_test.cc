@@ -1,4 +1,4 @@
-#include "ranges/ranges_body.h"
+#include "doorman/ranges_body.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace doorman::ranges {
+namespace doorman {
 namespace {
 
 std::string slurp(const std::string& path) {
@@ -26,9 +26,9 @@ struct BodyCase {
   std::string error_contains;      // when !ok
 };
 
-class RangesBody : public ::testing::TestWithParam<BodyCase> {};
+class RangesBodyTable : public ::testing::TestWithParam<BodyCase> {};
 
-TEST_P(RangesBody, Parses) {
+TEST_P(RangesBodyTable, Parses) {
   const BodyCase& c = GetParam();
   auto parsed = parse_ranges_body(c.body);
   ASSERT_EQ(parsed.has_value(), c.ok) << (parsed ? parsed->format : parsed.error());
@@ -43,7 +43,7 @@ TEST_P(RangesBody, Parses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, RangesBody,
+    Table, RangesBodyTable,
     ::testing::Values(
         BodyCase{"CloudflareEnvelope",
                  R"({"result":{"ipv4_cidrs":["173.245.48.0/20","103.21.244.0/22"],)"
@@ -152,4 +152,4 @@ TEST(RangesBodySamples, FastlySampleFromSharedData) {
 }
 
 }  // namespace
-}  // namespace doorman::ranges
+}  // namespace doorman
