@@ -36,6 +36,7 @@
 // Thread safety: pure function; ResolveTrace is not shared.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -143,13 +144,16 @@ class TrustedHops {
   std::span<const IpAddress> addresses() const { return {hops_, size_}; }
   auto begin() const { return addresses().begin(); }
   auto end() const { return addresses().end(); }
-  // For the resolver: appends (walk order, right to left) / puts into header order.
-  void push(const IpAddress& hop);
+  // For the resolver: appends (walk order, right to left) / puts into header order. Inline:
+  // they run once per walked element.
+  void push(const IpAddress& hop) {
+    if (size_ < kMaxForwardingElements) std::construct_at(&hops_[size_++], hop);
+  }
   void pop_back() {
     if (size_ > 0) --size_;
   }
   void clear() { size_ = 0; }
-  void reverse();
+  void reverse() { std::reverse(hops_, hops_ + size_); }
 
  private:
   std::size_t size_ = 0;

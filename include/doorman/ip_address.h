@@ -13,13 +13,16 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "doorman/result.h"
 
@@ -56,6 +59,16 @@ class IpAddress {
   static Result<IpAddress> parse_allowing_zone(std::string_view text);
 
   constexpr bool is_v4() const {
+    if (!std::is_constant_evaluated()) {
+      // Two loads instead of twelve byte compares (the walk asks once per element).
+      uint64_t zeros;
+      uint32_t marker;
+      std::memcpy(&zeros, bytes_.data(), 8);
+      std::memcpy(&marker, bytes_.data() + 8, 4);
+      constexpr uint32_t kMapped =
+          std::endian::native == std::endian::little ? 0xffff0000u : 0x0000ffffu;
+      return zeros == 0 && marker == kMapped;
+    }
     for (int i = 0; i < 10; ++i)
       if (bytes_[i] != 0) return false;
     return bytes_[10] == 0xff && bytes_[11] == 0xff;

@@ -105,11 +105,8 @@ CidrSet CidrSet::trusted(std::span<const Cidr> trusted_proxies) {
   return CidrSet(all);
 }
 
-bool CidrSet::contains(const IpAddress& address) const {
+bool CidrSet::contains_v6(const IpAddress& address) const {
   const Halves h = halves(address);
-  // IPv4 is stored as ::ffff:a.b.c.d (ip_address.h).
-  if (h.high == 0 && (h.low >> 32) == 0xffff)
-    return intervals_contain(v4_.first, v4_.last, static_cast<uint32_t>(h.low));
   return intervals_contain(v6_.first, v6_.last, (U128{h.high} << 64) | h.low);
 }
 

@@ -1,16 +1,21 @@
 #include "doorman/ip_address.h"
 
+#include <array>
+#include <bit>
 #include <cstring>
 
 namespace doorman {
 namespace {
 
-constexpr int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, 0xff for any other byte: one load per character in parse_v6.
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> table{};
+  for (auto& v : table) v = 0xff;
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) table[c] = static_cast<uint8_t>(c - 'A' + 10);
+  return table;
+}();
 
 // Dotted quad, exactly four decimal octets 0-255, no leading zeros (an "010" octet is octal to
 // inet_aton and decimal to others: refusing it removes the ambiguity). Returns the address in
@@ -49,72 +54,84 @@ Result<uint32_t> parse_dotted_quad(std::string_view s) {
 }
 
 // RFC 4291 §2.2: up to 8 groups of 1-4 hex digits, one "::" for a run of zero groups, and an
-// optional dotted quad in place of the last two groups.
-Result<std::array<uint8_t, 16>> parse_v6(std::string_view s) {
-  std::array<uint16_t, 8> groups{};
+// optional dotted quad in place of the last two groups. The groups are written in place; the ones
+// after "::" move to the end once the count is known.
+Result<IpAddress> parse_v6(std::string_view s) {
+  const char* const p = s.data();
+  const std::size_t n = s.size();
+  uint16_t groups[8] = {};
   int count = 0;
   int gap = -1;  // index of the group where "::" stands
   std::size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+  if (n >= 2 && p[0] == ':' && p[1] == ':') {
     gap = 0;
     i = 2;
-  } else if (!s.empty() && s[0] == ':') {
+  } else if (n != 0 && p[0] == ':') {
     return fail(ErrorCode::kInvalidAddress, 0);
   }
-  while (i < s.size()) {
+  while (i < n) {
     if (count == 8) return fail(ErrorCode::kInvalidAddress, i);
     const std::size_t start = i;
+    const std::size_t limit = n - start < 4 ? n : start + 4;
     unsigned value = 0;
-    while (i < s.size() && hex_value(s[i]) >= 0 && i - start < 4) {
-      value = value * 16 + static_cast<unsigned>(hex_value(s[i]));
-      ++i;
+    for (; i < limit; ++i) {
+      const unsigned h = kHexValue[static_cast<unsigned char>(p[i])];
+      if (h > 15) break;
+      value = value << 4 | h;
     }
-    if (i < s.size() && s[i] == '.') {
+    if (i < n && p[i] == '.') {
       // Trailing dotted quad: occupies two groups and must end the text.
       if (count > 6) return fail(ErrorCode::kInvalidAddress, start);
       auto quad = parse_dotted_quad(s.substr(start));
       if (!quad) return fail(quad.error().code, start + quad.error().offset);
       groups[count++] = static_cast<uint16_t>(*quad >> 16);
       groups[count++] = static_cast<uint16_t>(*quad);
-      i = s.size();
       break;
     }
     if (i == start) return fail(ErrorCode::kInvalidAddress, i);
     groups[count++] = static_cast<uint16_t>(value);
-    if (i == s.size()) break;
-    if (s[i] != ':') return fail(ErrorCode::kInvalidAddress, i);
+    if (i == n) break;
+    if (p[i] != ':') return fail(ErrorCode::kInvalidAddress, i);
     ++i;
-    if (i < s.size() && s[i] == ':') {
+    if (i < n && p[i] == ':') {
       if (gap >= 0) return fail(ErrorCode::kInvalidAddress, i);
       gap = count;
       ++i;
-    } else if (i == s.size()) {
+    } else if (i == n) {
       return fail(ErrorCode::kInvalidAddress, i);  // trailing single colon
     }
   }
-  if (gap < 0 && count != 8) return fail(ErrorCode::kInvalidAddress, s.size());
-  if (gap >= 0 && count == 8) return fail(ErrorCode::kInvalidAddress, s.size());
-  std::array<uint16_t, 8> full{};
-  if (gap < 0) {
-    full = groups;
-  } else {
-    const int tail = count - gap;
-    for (int g = 0; g < gap; ++g) full[g] = groups[g];
-    for (int g = 0; g < tail; ++g) full[8 - tail + g] = groups[gap + g];
-  }
-  std::array<uint8_t, 16> bytes{};
+  if (gap < 0 && count != 8) return fail(ErrorCode::kInvalidAddress, n);
+  if (gap >= 0 && count == 8) return fail(ErrorCode::kInvalidAddress, n);
+  // "::" stands for 8 - count zero groups at `gap`; the groups after it end the address.
+  const int zeros = 8 - count;
+  const int first_zero = gap < 0 ? 8 : gap;
+  uint64_t halves[2] = {0, 0};
   for (int g = 0; g < 8; ++g) {
-    bytes[2 * g] = static_cast<uint8_t>(full[g] >> 8);
-    bytes[2 * g + 1] = static_cast<uint8_t>(full[g]);
+    uint64_t group = 0;
+    if (g < first_zero)
+      group = groups[g];
+    else if (g >= first_zero + zeros)
+      group = groups[g - zeros];
+    halves[g >> 2] = halves[g >> 2] << 16 | group;
   }
-  return bytes;
+  std::array<uint8_t, 16> bytes;
+  for (int h = 0; h < 2; ++h) {
+    const uint64_t big_endian =
+        std::endian::native == std::endian::little ? __builtin_bswap64(halves[h]) : halves[h];
+    std::memcpy(bytes.data() + 8 * h, &big_endian, 8);
+  }
+  return IpAddress::from_v6(bytes);
 }
 
 Result<IpAddress> parse_impl(std::string_view text, bool allow_zone) {
   if (text.empty()) return fail(ErrorCode::kEmpty);
-  // Fast path for the common case: a text that is a whole dotted quad has no ':', so it is IPv4
-  // either way; anything else takes the general path below and gets its usual error.
+  // Fast paths for the common cases. A text that is a whole dotted quad has no ':', so it is
+  // IPv4 either way. A text parse_v6 accepts has a ':' (8 groups, or "::") and no '%' (not in
+  // its grammar), so the checks below would have sent it to parse_v6 too. Anything else takes
+  // the general path and gets its usual error.
   if (auto quad = parse_dotted_quad(text)) return IpAddress::from_v4(*quad);
+  if (auto v6 = parse_v6(text)) return v6;
   if (text.find(':') == std::string_view::npos) {
     auto quad = parse_dotted_quad(text);
     if (!quad) return std::unexpected(quad.error());
@@ -126,9 +143,7 @@ Result<IpAddress> parse_impl(std::string_view text, bool allow_zone) {
     if (percent + 1 == text.size()) return fail(ErrorCode::kInvalidAddress, percent);
     text = text.substr(0, percent);
   }
-  auto bytes = parse_v6(text);
-  if (!bytes) return std::unexpected(bytes.error());
-  return IpAddress::from_v6(*bytes);
+  return parse_v6(text);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #include "doorman/client_ip.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 namespace doorman {
 namespace {
@@ -31,20 +33,23 @@ std::string describe(const ForwardingElement& e, const CidrSet* trusted) {
 
 // The outcome of walking one list.
 struct Walk {
+  explicit Walk(TrustedHops& hops_out) : hops(hops_out) {}
   IpAddress answer;                    // the client, or the peer when no good element was walked
   bool from_list = false;              // answer is a list element
   bool stopped_unparsable = false;     // an unparsable element (or the cap) ended the walk
   std::optional<Scheme> answer_proto;  // Forwarded proto= of the answering element
-  TrustedHops hops;                    // trusted elements right of the answer, header order
+  // Trusted elements right of the answer, header order. Written in place (the decision's own
+  // list when this walk can answer) so that the hot path copies no list.
+  TrustedHops& hops;
 };
 
 // DESIGN.md "The walk": from the right, pass trusted elements, stop at the first untrusted one;
 // an all-trusted list gives the leftmost; an unparsable element stops with the last good one.
-// Returns whether the header was present.
 template <typename Reader>
-bool walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, const char* code,
+void walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, const char* code,
                ResolveTrace* trace, Walk& walk) {
   walk.answer = request.peer;
+  walk.hops.clear();
   std::size_t walked = 0;
   bool untrusted_found = false;
   while (auto element = reader.next()) {
@@ -74,36 +79,151 @@ bool walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, co
   // is the client (leftmost of an all-trusted list, or the last good before an unparsable one).
   if (!untrusted_found && walk.from_list) walk.hops.pop_back();
   walk.hops.reverse();
-  return reader.saw_line();
 }
 
+// The outcome of the trusted-proxy rule; its trusted hops are already in the decision.
 struct ForwardingOutcome {
   bool present = false;
   IpAddress answer;
   ClientIpSource source = ClientIpSource::kPeer;
   ClientIpReason reason = ClientIpReason::kOk;
   std::optional<Scheme> forwarded_proto;
-  TrustedHops hops;
 };
+
+// A header name known at compile time, matched ASCII case-insensitively (as
+// header_name_equals) eight bytes at a time: a byte matches when it equals the lowercase byte,
+// or differs from it only in the case bit (0x20) where that byte is a letter.
+class KnownName {
+ public:
+  static constexpr std::size_t kMax = 24;
+
+  constexpr explicit KnownName(std::string_view name) : size(name.size()), lower{}, letters{} {
+    for (std::size_t i = 0; i < size; ++i) {
+      lower[i] = ascii_lower(name[i]);
+      letters[i] = (lower[i] >= 'a' && lower[i] <= 'z') ? 0x20 : 0;
+    }
+  }
+  // REQUIRES: name.size() == size, 8 <= size <= 24.
+  bool matches_same_size(std::string_view name) const {
+    // Words at 0, at 8 (when the name is longer than 16) and one ending at the last byte
+    // (overlapping the others).
+    return word_matches(name, 0) && (size <= 16 || word_matches(name, 8)) &&
+           word_matches(name, size - 8);
+  }
+
+ private:
+  static uint64_t word(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  bool word_matches(std::string_view name, std::size_t at) const {
+    return ((word(name.data() + at) ^ word(lower + at)) & ~word(letters + at)) == 0;
+  }
+
+  std::size_t size;
+  char lower[kMax];
+  char letters[kMax];  // 0x20 where lower[] is a letter, else 0
+};
+
+// The lines of the headers the walk and the proto decision read, found in one pass over the
+// request's fields rather than one pass (and one name comparison per field) per header.
+// A header sent as one line (the usual case) is kept as that value; a repeated one as the span
+// of fields from its first line to its last. Not copyable: the HeaderLines point into it.
+class ForwardingHeaders {
+ public:
+  enum Which { kXff, kForwarded, kXForwardedProto, kCfVisitor, kCount };
+
+  ForwardingHeaders() = default;
+  explicit ForwardingHeaders(std::span<const HeaderField> fields);
+  ForwardingHeaders(const ForwardingHeaders&) = delete;
+  ForwardingHeaders& operator=(const ForwardingHeaders&) = delete;
+
+  bool present(Which which) const { return lines_[which].count > 0; }
+  // The value of the header's only line; nullopt when it is absent or repeated.
+  std::optional<std::string_view> only_value(Which which) const {
+    if (lines_[which].count != 1) return std::nullopt;
+    return lines_[which].value;
+  }
+  HeaderLines lines(Which which) const;
+
+ private:
+  struct Found {
+    std::size_t first = 0, end = 0, count = 0;
+    std::string_view value;  // the first line's value
+  };
+  std::span<const HeaderField> fields_;
+  Found lines_[kCount];
+};
+
+// Which header a name of length kShortestName + i can be (kCount: none).
+constexpr std::size_t kShortestName = kForwardedHeader.size();
+constexpr auto kWhichBySize = [] {
+  std::array<ForwardingHeaders::Which, 9> table;
+  table.fill(ForwardingHeaders::kCount);
+  table[kXForwardedForHeader.size() - kShortestName] = ForwardingHeaders::kXff;
+  table[kForwardedHeader.size() - kShortestName] = ForwardingHeaders::kForwarded;
+  table[kXForwardedProtoHeader.size() - kShortestName] = ForwardingHeaders::kXForwardedProto;
+  table[kCfVisitorHeader.size() - kShortestName] = ForwardingHeaders::kCfVisitor;
+  return table;
+}();
+
+constexpr std::string_view kForwardingNames[ForwardingHeaders::kCount] = {
+    kXForwardedForHeader, kForwardedHeader, kXForwardedProtoHeader, kCfVisitorHeader};
+constexpr KnownName kForwardingKnownNames[ForwardingHeaders::kCount] = {
+    KnownName(kXForwardedForHeader), KnownName(kForwardedHeader), KnownName(kXForwardedProtoHeader),
+    KnownName(kCfVisitorHeader)};
+
+ForwardingHeaders::ForwardingHeaders(std::span<const HeaderField> fields) : fields_(fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string_view name = fields[i].name;
+    // The four names differ in length (9, 10, 15 and 17 bytes): at most one comparison per
+    // field, and none for most.
+    const std::size_t slot = name.size() - kShortestName;
+    if (slot >= std::size(kWhichBySize) || kWhichBySize[slot] == kCount) continue;
+    const Which which = kWhichBySize[slot];
+    if (!kForwardingKnownNames[which].matches_same_size(name)) continue;
+    Found& found = lines_[which];
+    if (found.count++ == 0) {
+      found.first = i;
+      found.value = fields[i].value;
+    }
+    found.end = i + 1;
+  }
+}
+
+HeaderLines ForwardingHeaders::lines(Which which) const {
+  const Found& found = lines_[which];
+  if (found.count == 1) return HeaderLines(std::span<const std::string_view>(&found.value, 1));
+  return HeaderLines(fields_.subspan(found.first, found.end - found.first),
+                     kForwardingNames[which]);
+}
 
 ClientIpSource peer_source(const ResolveRequest& request) {
   return request.peer_from_proxy_protocol ? ClientIpSource::kProxyProtocol : ClientIpSource::kPeer;
 }
 
-ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request, ResolveTrace* trace) {
+// Walks the forwarding headers; the chosen walk's trusted hops end up in d.hops.
+ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request,
+                                          const ForwardingHeaders& headers, ResolveTrace* trace,
+                                          ClientIpDecision& d) {
   const ForwardedHeaderChoice choice = request.options.forwarded_header;
-  const HeaderLines xff(request.headers, kXForwardedForHeader);
-  const HeaderLines fwd(request.headers, kForwardedHeader);
   const std::size_t cap =
       std::clamp<std::size_t>(request.options.max_elements, 1, kMaxForwardingElements);
   // forwarded_header names the one header the operator's proxies write: the other is ignored.
-  Walk xff_walk, fwd_walk;
   const bool use_xff =
-      choice != ForwardedHeaderChoice::kForwarded &&
-      walk_list(XffReverseReader(xff), request, cap, "x-forwarded-for", trace, xff_walk);
-  const bool use_fwd =
-      choice != ForwardedHeaderChoice::kXForwardedFor &&
-      walk_list(ForwardedReverseReader(fwd), request, cap, "forwarded", trace, fwd_walk);
+      choice != ForwardedHeaderChoice::kForwarded && headers.present(ForwardingHeaders::kXff);
+  const bool use_fwd = choice != ForwardedHeaderChoice::kXForwardedFor &&
+                       headers.present(ForwardingHeaders::kForwarded);
+  // X-Forwarded-For answers whenever it is used, so its hops go straight into the decision.
+  TrustedHops scratch;
+  Walk xff_walk(d.hops), fwd_walk(use_xff ? scratch : d.hops);
+  if (use_xff)
+    walk_list(XffReverseReader(headers.lines(ForwardingHeaders::kXff)), request, cap,
+              "x-forwarded-for", trace, xff_walk);
+  if (use_fwd)
+    walk_list(ForwardedReverseReader(headers.lines(ForwardingHeaders::kForwarded)), request, cap,
+              "forwarded", trace, fwd_walk);
   ForwardingOutcome out;
   out.answer = request.peer;
   out.source = peer_source(request);
@@ -117,6 +237,7 @@ ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request, Resolve
              fwd_walk.answer.to_string() + ": using the peer";
     });
     out.reason = ClientIpReason::kConflictingForwardingHeaders;
+    d.hops.clear();
     return out;
   }
   const Walk& chosen = use_xff ? xff_walk : fwd_walk;
@@ -125,7 +246,6 @@ ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request, Resolve
     out.source = use_xff ? ClientIpSource::kXForwardedFor : ClientIpSource::kForwarded;
   if (chosen.stopped_unparsable) out.reason = ClientIpReason::kUnparsableForwardingElement;
   if (use_fwd && fwd_walk.from_list) out.forwarded_proto = fwd_walk.answer_proto;
-  out.hops = chosen.hops;
   const uint32_t required = request.options.trusted_hops;
   if (required > 0 && (chosen.hops.size() != required || !chosen.from_list)) {
     note(trace, "trusted-hops", [&] {
@@ -195,29 +315,31 @@ void reject(ClientIpDecision& d, ClientIpReason reason, ResolveTrace* trace) {
 }
 
 // Accepts the outcome of the trusted-proxy rule. In trusted-proxy mode a hop-count mismatch is
-// a 403; in auto it falls back to the peer.
-void apply_forwarding(ClientIpDecision& d, ForwardingOutcome& outcome, const ResolveRequest& r,
-                      bool reject_on_mismatch, ResolveTrace* trace) {
+// a 403; in auto it falls back to the peer. Either way no walk answered, so no hops are kept.
+void apply_forwarding(ClientIpDecision& d, const ForwardingOutcome& outcome,
+                      const ResolveRequest& r, bool reject_on_mismatch, ResolveTrace* trace) {
   if (outcome.reason == ClientIpReason::kTrustedHopsMismatch) {
+    d.hops.clear();
     if (reject_on_mismatch) return reject(d, outcome.reason, trace);
     return accept(d, r.peer, peer_source(r), outcome.reason);
   }
   accept(d, outcome.answer, outcome.source, outcome.reason);
-  d.hops = outcome.hops;
 }
 
-void decide_proto(ClientIpDecision& d, const ResolveRequest& r,
+void decide_proto(ClientIpDecision& d, const ResolveRequest& r, const ForwardingHeaders& headers,
                   std::optional<Scheme> forwarded_proto, ResolveTrace* trace) {
   if (r.tls_terminated) {
     d.proto = {Scheme::kHttps, ProtoSource::kTls};
   } else if (r.mode != SourceIpMode::kDirect && (d.peer_trusted || d.cloudflare_matched)) {
     // Only a peer we trust may tell us the browser-facing scheme; a direct client could
     // otherwise skip an HTTPS redirect by sending X-Forwarded-Proto: https.
-    if (auto s = read_x_forwarded_proto(HeaderLines(r.headers, kXForwardedProtoHeader))) {
+    // read_x_forwarded_proto's rule (one line, one scheme) on the line already found.
+    const auto xfp = headers.only_value(ForwardingHeaders::kXForwardedProto);
+    if (auto s = xfp ? parse_scheme(*xfp) : std::nullopt) {
       d.proto = {*s, ProtoSource::kXForwardedProto};
     } else if (forwarded_proto) {
       d.proto = {*forwarded_proto, ProtoSource::kForwarded};
-    } else if (auto v = read_cf_visitor(HeaderLines(r.headers, kCfVisitorHeader))) {
+    } else if (auto v = read_cf_visitor(headers.lines(ForwardingHeaders::kCfVisitor))) {
       d.proto = {*v, ProtoSource::kCfVisitor};
     }
   }
@@ -240,6 +362,11 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
            (d.peer_trusted ? " is in the trusted set" : " is not in the trusted set") +
            (d.peer_in_cloudflare ? ", is in the Cloudflare set" : ", is not in the Cloudflare set");
   });
+  // Only a trusted or Cloudflare peer gets its forwarding headers read (the walk, and the proto
+  // decision); for anyone else the request's fields are not even scanned.
+  const bool reads_headers =
+      r.mode != SourceIpMode::kDirect && (d.peer_trusted || d.peer_in_cloudflare);
+  const ForwardingHeaders headers(reads_headers ? r.headers : std::span<const HeaderField>());
   std::optional<Scheme> forwarded_proto;
   IpAddress cf_client;
   switch (r.mode) {
@@ -283,7 +410,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
         reject(d, ClientIpReason::kUntrustedPeer, trace);
         break;
       }
-      ForwardingOutcome outcome = walk_forwarding_headers(r, trace);
+      ForwardingOutcome outcome = walk_forwarding_headers(r, headers, trace, d);
       if (!outcome.present) {
         reject(d, ClientIpReason::kMissingForwardingHeader, trace);
         break;
@@ -312,7 +439,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
         if (fallback == ClientIpReason::kOk) fallback = reason;
       }
       if (d.peer_trusted) {
-        ForwardingOutcome outcome = walk_forwarding_headers(r, trace);
+        ForwardingOutcome outcome = walk_forwarding_headers(r, headers, trace, d);
         if (outcome.present) {
           forwarded_proto = outcome.forwarded_proto;
           apply_forwarding(d, outcome, r, /*reject_on_mismatch=*/false, trace);
@@ -333,7 +460,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
              ", reason " + std::string(client_ip_reason_name(d.reason)) + ")";
     });
   }
-  decide_proto(d, r, forwarded_proto, trace);
+  decide_proto(d, r, headers, forwarded_proto, trace);
   return d;
 }
 

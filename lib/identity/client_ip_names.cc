@@ -100,12 +100,4 @@ TrustedHops& TrustedHops::operator=(const TrustedHops& other) {
   return *this;
 }
 
-void TrustedHops::push(const IpAddress& hop) {
-  if (size_ < kMaxForwardingElements) std::construct_at(&hops_[size_++], hop);
-}
-
-void TrustedHops::reverse() {
-  std::reverse(hops_, hops_ + size_);
-}
-
 }  // namespace doorman

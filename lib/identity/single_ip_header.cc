@@ -45,9 +45,13 @@ std::optional<Result<IpAddress>> read_single_ip_header(HeaderLines lines) {
 
 std::optional<Scheme> parse_scheme(std::string_view value) {
   value = trim_ows(value);
-  if (header_name_equals(value, "https")) return Scheme::kHttps;
-  if (header_name_equals(value, "http")) return Scheme::kHttp;
-  return std::nullopt;
+  if (value.size() != 4 && value.size() != 5) return std::nullopt;
+  // "http" and "https" are all letters: setting the case bit (0x20) of a byte equals a
+  // lowercase letter exactly when the byte is that letter in either case.
+  auto is = [&](std::size_t i, char lower) { return (value[i] | 0x20) == lower; };
+  if (!is(0, 'h') || !is(1, 't') || !is(2, 't') || !is(3, 'p')) return std::nullopt;
+  if (value.size() == 4) return Scheme::kHttp;
+  return is(4, 's') ? std::optional(Scheme::kHttps) : std::nullopt;
 }
 
 namespace {

@@ -54,6 +54,10 @@ std::optional<ForwardingElement> XffReverseReader::next() {
     }
     element = trim_ows(element);
     if (element.empty()) continue;  // "a,,b" and trailing commas: empty elements are skipped
+    // The common element, a plain dotted quad, inline; every other form (and every error) goes
+    // through parse_xff_element, which decides the same for a dotted quad.
+    if (auto quad = identity_internal::fast_dotted_quad(element); quad && *quad != 0)
+      return ForwardingElement{element, Endpoint{IpAddress::from_v4(*quad), 0}, std::nullopt};
     return ForwardingElement{element, parse_xff_element(element), std::nullopt};
   }
 }
