@@ -64,6 +64,14 @@ class XffReverseReader {
   explicit XffReverseReader(HeaderLines lines) : lines_(lines), line_(lines.end_index()) {}
   // The next element to the left, or nullopt when the list is exhausted.
   std::optional<ForwardingElement> next();
+  // next() for the walk's hot path: the next element's text (trimmed; empty when the list is
+  // exhausted) and, when the element is a plain dotted quad other than 0.0.0.0, its address in
+  // host order (v4 != 0). Otherwise v4 == 0 and parse_xff_element(text) is the element's node.
+  struct Text {
+    std::string_view text;
+    uint32_t v4 = 0;
+  };
+  Text next_text();
   // Whether a line of the header was found so far (true after next() if the header is present,
   // even when all its elements are empty).
   bool saw_line() const { return saw_line_; }

@@ -31,9 +31,63 @@ std::string describe(const ForwardingElement& e, const CidrSet* trusted) {
   return text.append(", not trusted: this is the client");
 }
 
-// The outcome of walking one list.
-struct Walk {
-  explicit Walk(TrustedHops& hops_out) : hops(hops_out) {}
+// DESIGN.md "The walk": from the right, pass trusted elements, stop at the first untrusted one;
+// an all-trusted list gives the leftmost; an unparsable element stops with the last good one.
+// At most `cap` elements are walked: past it the list counts as ending in an unparsable element
+// (its length is client-controlled; DESIGN.md "Parsing rules"). The rules live here once; the
+// loops below only feed elements in.
+class Walk {
+ public:
+  Walk(const ResolveRequest& request, std::size_t cap, const char* code, ResolveTrace* trace,
+       TrustedHops& hops_out)
+      : answer(request.peer),
+        hops(hops_out),
+        request_(request),
+        cap_(cap),
+        code_(code),
+        trace_(trace) {
+    hops.clear();
+  }
+
+  // Whether another element may be walked; false (and the walk stopped) at the cap.
+  bool admit() {
+    if (walked_ == cap_) {
+      note(trace_, code_, [&] { return "more than " + std::to_string(cap_) + " elements: stop"; });
+      stopped_unparsable = true;
+      return false;
+    }
+    ++walked_;
+    return true;
+  }
+  // One element, with a note for `doorman explain`. Returns whether to keep walking.
+  bool take(const ForwardingElement& element) {
+    note(trace_, code_, [&] { return describe(element, request_.trusted); });
+    if (!element.node) {
+      stopped_unparsable = true;
+      return false;
+    }
+    return take_address(element.node->address, element.proto);
+  }
+  // One good element (no note: for the untraced fast path). Returns whether to keep walking.
+  bool take_address(const IpAddress& address, std::optional<Scheme> proto) {
+    answer = address;
+    from_list = true;
+    answer_proto = proto;
+    if (request_.trusted == nullptr || !request_.trusted->contains(address)) {
+      untrusted_found_ = true;
+      return false;
+    }
+    hops.push(address);
+    return true;
+  }
+  void finish() {
+    // The answer is the last element walked; when it was trusted it was recorded as a hop, but
+    // it is the client (leftmost of an all-trusted list, or the last good before an unparsable
+    // one).
+    if (!untrusted_found_ && from_list) hops.pop_back();
+    hops.reverse();
+  }
+
   IpAddress answer;                    // the client, or the peer when no good element was walked
   bool from_list = false;              // answer is a list element
   bool stopped_unparsable = false;     // an unparsable element (or the cap) ended the walk
@@ -41,44 +95,44 @@ struct Walk {
   // Trusted elements right of the answer, header order. Written in place (the decision's own
   // list when this walk can answer) so that the hot path copies no list.
   TrustedHops& hops;
+
+ private:
+  const ResolveRequest& request_;
+  std::size_t cap_;
+  const char* code_;
+  ResolveTrace* trace_;
+  std::size_t walked_ = 0;
+  bool untrusted_found_ = false;
 };
 
-// DESIGN.md "The walk": from the right, pass trusted elements, stop at the first untrusted one;
-// an all-trusted list gives the leftmost; an unparsable element stops with the last good one.
-template <typename Reader>
-void walk_list(Reader reader, const ResolveRequest& request, std::size_t cap, const char* code,
-               ResolveTrace* trace, Walk& walk) {
-  walk.answer = request.peer;
-  walk.hops.clear();
-  std::size_t walked = 0;
-  bool untrusted_found = false;
+void walk_forwarded(HeaderLines lines, Walk& walk) {
+  ForwardedReverseReader reader(lines);
   while (auto element = reader.next()) {
-    // Past the cap the list counts as ending in an unparsable element (the rest is
-    // client-controlled length; DESIGN.md "Parsing rules").
-    if (walked == cap) {
-      note(trace, code, [&] { return "more than " + std::to_string(cap) + " elements: stop"; });
-      walk.stopped_unparsable = true;
-      break;
-    }
-    ++walked;
-    note(trace, code, [&] { return describe(*element, request.trusted); });
-    if (!element->node) {
-      walk.stopped_unparsable = true;
-      break;
-    }
-    walk.answer = element->node->address;
-    walk.from_list = true;
-    walk.answer_proto = element->proto;
-    if (request.trusted == nullptr || !request.trusted->contains(walk.answer)) {
-      untrusted_found = true;
-      break;
-    }
-    walk.hops.push(walk.answer);
+    if (!walk.admit() || !walk.take(*element)) break;
   }
-  // The answer is the last element walked; when it was trusted it was recorded as a hop, but it
-  // is the client (leftmost of an all-trusted list, or the last good before an unparsable one).
-  if (!untrusted_found && walk.from_list) walk.hops.pop_back();
-  walk.hops.reverse();
+  walk.finish();
+}
+
+// X-Forwarded-For: the reader hands over the common element, a dotted quad, already parsed, and
+// the untraced walk takes its address directly; every other element (and every element when
+// tracing) goes through parse_xff_element and Walk::take.
+void walk_xff(HeaderLines lines, ResolveTrace* trace, Walk& walk) {
+  XffReverseReader reader(lines);
+  for (;;) {
+    const XffReverseReader::Text next = reader.next_text();
+    if (next.text.empty() || !walk.admit()) break;
+    if (next.v4 != 0 && trace == nullptr) {
+      if (!walk.take_address(IpAddress::from_v4(next.v4), std::nullopt)) break;
+      continue;
+    }
+    const ForwardingElement element{next.text,
+                                    next.v4 != 0
+                                        ? Result<Endpoint>(Endpoint{IpAddress::from_v4(next.v4), 0})
+                                        : parse_xff_element(next.text),
+                                    std::nullopt};
+    if (!walk.take(element)) break;
+  }
+  walk.finish();
 }
 
 // The outcome of the trusted-proxy rule; its trusted hops are already in the decision.
@@ -217,13 +271,10 @@ ForwardingOutcome walk_forwarding_headers(const ResolveRequest& request,
                        headers.present(ForwardingHeaders::kForwarded);
   // X-Forwarded-For answers whenever it is used, so its hops go straight into the decision.
   TrustedHops scratch;
-  Walk xff_walk(d.hops), fwd_walk(use_xff ? scratch : d.hops);
-  if (use_xff)
-    walk_list(XffReverseReader(headers.lines(ForwardingHeaders::kXff)), request, cap,
-              "x-forwarded-for", trace, xff_walk);
-  if (use_fwd)
-    walk_list(ForwardedReverseReader(headers.lines(ForwardingHeaders::kForwarded)), request, cap,
-              "forwarded", trace, fwd_walk);
+  Walk xff_walk(request, cap, "x-forwarded-for", trace, d.hops);
+  Walk fwd_walk(request, cap, "forwarded", trace, use_xff ? scratch : d.hops);
+  if (use_xff) walk_xff(headers.lines(ForwardingHeaders::kXff), trace, xff_walk);
+  if (use_fwd) walk_forwarded(headers.lines(ForwardingHeaders::kForwarded), fwd_walk);
   ForwardingOutcome out;
   out.answer = request.peer;
   out.source = peer_source(request);

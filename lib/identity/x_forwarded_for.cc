@@ -6,6 +6,7 @@
 
 namespace doorman {
 
+using identity_internal::is_ows;
 using identity_internal::parse_bracketed_node;
 using identity_internal::parse_client_address;
 using identity_internal::parse_v4_node;
@@ -30,16 +31,76 @@ Result<Endpoint> parse_xff_element(std::string_view element) {
   return Endpoint{*address, 0};
 }
 
-std::optional<ForwardingElement> XffReverseReader::next() {
+namespace {
+
+// The dotted quad that ends at `end`, read right to left (the direction of the walk) in the
+// same pass that finds where it starts: IpAddress::parse's strict grammar (1-3 digits per
+// octet, no leading zero, at most 255). Returns the first byte of the quad, or nullptr when the
+// bytes before `end` do not end in one.
+const char* dotted_quad_before(const char* begin, const char* end, uint32_t& address) {
+  const char* p = end;
+  // The digit before q, or 10 for anything else (and at the start).
+  auto digit_before = [begin](const char* q) -> unsigned {
+    return q != begin ? static_cast<unsigned>(static_cast<unsigned char>(q[-1])) - '0' : 10u;
+  };
+  address = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (p == begin || p[-1] != '.') return nullptr;
+      --p;
+    }
+    unsigned value = digit_before(p);
+    if (value > 9) return nullptr;
+    --p;
+    if (const unsigned tens = digit_before(p); tens <= 9) {
+      --p;
+      value += 10 * tens;
+      if (const unsigned hundreds = digit_before(p); hundreds <= 9) {
+        --p;
+        value += 100 * hundreds;
+        if (hundreds == 0 || value > 255) return nullptr;  // "012", "256"
+      } else if (tens == 0) {
+        return nullptr;  // "01"
+      }
+    }
+    // A fourth digit is caught by the caller: it is neither '.', OWS, ',' nor the line start.
+    address |= value << (8 * octet);
+  }
+  return p;
+}
+
+}  // namespace
+
+XffReverseReader::Text XffReverseReader::next_text() {
   for (;;) {
     if (!in_line_) {
       // Lines combine in order (RFC 9110 §5.3), so the element to the left of a line's first
       // element is the last element of the previous line.
       while (line_ > 0 && !lines_.is_line(line_ - 1)) --line_;
-      if (line_ == 0) return std::nullopt;
+      if (line_ == 0) return {};
       --line_;
       rest_ = lines_.value(line_);
       in_line_ = saw_line_ = true;
+    }
+    // Fast path, the common element: "OWS dotted-quad OWS" right after a comma or the line
+    // start, found and parsed in one backward pass. It yields the same text and address as the
+    // general path below, which handles everything else from the unchanged rest_.
+    const char* const line = rest_.data();
+    const char* end = line + rest_.size();
+    while (end != line && is_ows(end[-1])) --end;
+    uint32_t v4;
+    if (const char* start = dotted_quad_before(line, end, v4); start != nullptr && v4 != 0) {
+      const char* before = start;
+      while (before != line && is_ows(before[-1])) --before;
+      const std::string_view text(start, static_cast<std::size_t>(end - start));
+      if (before == line) {
+        in_line_ = false;
+        return {text, v4};
+      }
+      if (before[-1] == ',') {
+        rest_ = std::string_view(line, static_cast<std::size_t>(before - 1 - line));
+        return {text, v4};
+      }
     }
     // memrchr: one vectorised scan instead of a byte loop (headers can be long).
     const void* found = rest_.empty() ? nullptr : ::memrchr(rest_.data(), ',', rest_.size());
@@ -53,13 +114,16 @@ std::optional<ForwardingElement> XffReverseReader::next() {
       rest_ = rest_.substr(0, comma);
     }
     element = trim_ows(element);
-    if (element.empty()) continue;  // "a,,b" and trailing commas: empty elements are skipped
-    // The common element, a plain dotted quad, inline; every other form (and every error) goes
-    // through parse_xff_element, which decides the same for a dotted quad.
-    if (auto quad = identity_internal::fast_dotted_quad(element); quad && *quad != 0)
-      return ForwardingElement{element, Endpoint{IpAddress::from_v4(*quad), 0}, std::nullopt};
-    return ForwardingElement{element, parse_xff_element(element), std::nullopt};
+    if (!element.empty()) return {element, 0};  // "a,,b", trailing commas: empty ones skipped
   }
+}
+
+std::optional<ForwardingElement> XffReverseReader::next() {
+  const Text next = next_text();
+  if (next.text.empty()) return std::nullopt;
+  if (next.v4 != 0)
+    return ForwardingElement{next.text, Endpoint{IpAddress::from_v4(next.v4), 0}, std::nullopt};
+  return ForwardingElement{next.text, parse_xff_element(next.text), std::nullopt};
 }
 
 }  // namespace doorman
