@@ -3,6 +3,11 @@
 // It runs the same resolve_client_ip() the server runs, on a peer and headers given on the
 // command line (or the mode, trusted proxies and options of the route a config file picks for a
 // host and path), and prints the walk step by step, or one JSON object with --json.
+// The Cloudflare and Fastly sets are the bundled lists; with --config, the lists a server starting
+// now would use (the static ranges_file, else the bundled list overlaid by a valid cache, as
+// `doorman ranges show` reports); --cloudflare-ranges / --fastly-ranges replace either.
+// The Fastly set is consulted as the server does: in fastly-proxy mode, and in auto when
+// `[fastly] auto = true` (or --fastly-auto).
 // Exit 0 on a decision (200 or 403 alike), 2 on bad arguments.
 #include <cstdio>
 #include <fstream>
@@ -11,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -18,6 +25,9 @@
 #include "doorman/cidr_set.h"
 #include "doorman/client_ip.h"
 #include "doorman/cloudflare_ranges.h"
+#include "doorman/fastly_ranges.h"
+#include "ranges/cache_file.h"
+#include "ranges/ranges_runtime.h"
 #include "runtime/snapshot.h"
 
 namespace doorman::cli {
@@ -29,6 +39,8 @@ struct ExplainArgs {
   std::vector<std::string> trusted;
   bool no_trust_loopback = false;
   std::string cloudflare_ranges;
+  std::string fastly_ranges;
+  bool fastly_auto = false;
   std::vector<std::string> headers;
   std::string forwarded_header;  // "" = any, or the config's
   uint32_t trusted_hops = 0;
@@ -46,6 +58,8 @@ struct ExplainInput {
   SourceIpMode mode = SourceIpMode::kAuto;
   CidrSet trusted;
   CidrSet cloudflare;
+  CidrSet fastly;
+  bool fastly_in_auto = false;  // [fastly] auto = true, or --fastly-auto
   ClientIpOptions options;
   std::vector<std::string> header_text;  // backing storage for `headers`
   std::vector<HeaderField> headers;
@@ -69,23 +83,41 @@ std::expected<std::vector<HeaderField>, UsageError> split_headers(
       return std::unexpected(UsageError{"-H '" + line + "': whitespace in the header name"});
     std::string_view value(line.data() + colon + 1, line.size() - colon - 1);
     // RFC 9112 §5: optional whitespace around the value is not part of it.
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     fields.push_back({name, value});
   }
   return fields;
 }
 
-std::expected<CidrSet, UsageError> read_ranges_file(const std::string& path) {
+std::expected<CidrSet, UsageError> read_ranges_file(const std::string& option,
+                                                    const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected(UsageError{"--cloudflare-ranges " + path + ": cannot read"});
+  if (!in) return std::unexpected(UsageError{option + " " + path + ": cannot read"});
   std::stringstream text;
   text << in.rdbuf();
   auto set = parse_cidr_list(text.str());
   if (!set)
-    return std::unexpected(UsageError{"--cloudflare-ranges " + path + ": " +
-                                      set.error().to_string()});
+    return std::unexpected(UsageError{option + " " + path + ": " + set.error().to_string()});
   return std::move(*set);
+}
+
+// The list of `provider` a server starting with `snap`'s config would use (as load_initial in
+// ranges/refresher.h, without its start-up log): the static ranges_file, else the bundled list
+// overlaid by a valid cache; a corrupt cache is reported on stderr and ignored. Read-only.
+CidrSet config_ranges(const runtime::Snapshot& snap, const std::string& provider) {
+  const ranges::ProviderSetup setup = ranges::provider_setup(snap.config, provider);
+  if (!setup.static_ranges.empty())
+    return *(provider == "fastly" ? snap.fastly_store : snap.cloudflare_store)->load();
+  const std::string& cache = setup.config.cache_file;
+  if (!cache.empty() && ::access(cache.c_str(), F_OK) == 0) {
+    auto record = ranges::read_cache(cache);
+    if (record) return std::move(record->set);
+    std::fprintf(stderr, "doorman explain: %s ranges: cache ignored (%s); using the bundled list\n",
+                 provider.c_str(), record.error().c_str());
+  }
+  return *setup.bundled;
 }
 
 // --config: the route that host/path match supplies mode, trusted set and options; explicit
@@ -102,13 +134,15 @@ std::expected<void, UsageError> apply_config(const ExplainArgs& args, ExplainInp
   const runtime::Snapshot& snap = **snapshot;
   const config::RouteSection* route = snap.routes.match(args.host, args.path);
   if (route == nullptr)
-    return std::unexpected(
-        UsageError{"no route of " + args.config + " matches host '" + args.host + "' and path '" +
-                   args.path + "' (doorman answers 404 before identity)"});
+    return std::unexpected(UsageError{"no route of " + args.config + " matches host '" + args.host +
+                                      "' and path '" + args.path +
+                                      "' (doorman answers 404 before identity)"});
   input.route = route->name;
   input.mode = snap.runtime_of(route).source_ip;
   input.trusted = snap.trusted;
-  input.cloudflare = snap.cloudflare;
+  input.cloudflare = config_ranges(snap, "cloudflare");
+  input.fastly = config_ranges(snap, "fastly");
+  input.fastly_in_auto = snap.fastly_in_auto;
   input.options.forwarded_header = snap.forwarded_header;
   input.options.trusted_hops = static_cast<uint32_t>(route->trusted_hops);
   return {};
@@ -118,24 +152,24 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
   ExplainInput input;
   auto peer = IpAddress::parse_allowing_zone(args.peer);
   if (!peer)
-    return std::unexpected(UsageError{"--peer '" + args.peer +
-                                      "': not an IP address (" +
+    return std::unexpected(UsageError{"--peer '" + args.peer + "': not an IP address (" +
                                       std::string(error_code_name(peer.error().code)) + ")"});
   input.peer = *peer;
 
   if (!args.config.empty()) {
     if (args.host.empty()) return std::unexpected(UsageError{"--config needs --host"});
     if (!args.trusted.empty())
-      return std::unexpected(UsageError{"--trusted and --config are exclusive: the config's "
-                                        "trusted_proxies apply"});
+      return std::unexpected(
+          UsageError{"--trusted and --config are exclusive: the config's "
+                     "trusted_proxies apply"});
     if (auto applied = apply_config(args, input); !applied) return std::unexpected(applied.error());
   } else {
     std::vector<Cidr> cidrs;
     for (const std::string& text : args.trusted) {
       auto cidr = parse_cidr(text, HostBits::kNormalize);
       if (!cidr)
-        return std::unexpected(UsageError{"--trusted '" + text + "': " +
-                                          std::string(error_code_name(cidr.error().code))});
+        return std::unexpected(UsageError{"--trusted '" + text +
+                                          "': " + std::string(error_code_name(cidr.error().code))});
       cidrs.push_back(*cidr);
     }
     if (args.no_trust_loopback) {
@@ -144,7 +178,9 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
       input.trusted = CidrSet::trusted(cidrs);
     }
     input.cloudflare = bundled_cloudflare_ranges();
+    input.fastly = bundled_fastly_ranges();
   }
+  if (args.fastly_auto) input.fastly_in_auto = true;
 
   if (!args.mode.empty()) {
     auto mode = parse_source_ip_mode(args.mode);
@@ -160,9 +196,14 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
   }
   if (args.trusted_hops > 0) input.options.trusted_hops = args.trusted_hops;
   if (!args.cloudflare_ranges.empty()) {
-    auto set = read_ranges_file(args.cloudflare_ranges);
+    auto set = read_ranges_file("--cloudflare-ranges", args.cloudflare_ranges);
     if (!set) return std::unexpected(set.error());
     input.cloudflare = std::move(*set);
+  }
+  if (!args.fastly_ranges.empty()) {
+    auto set = read_ranges_file("--fastly-ranges", args.fastly_ranges);
+    if (!set) return std::unexpected(set.error());
+    input.fastly = std::move(*set);
   }
   input.header_text = args.headers;
   auto fields = split_headers(input.header_text);
@@ -171,10 +212,18 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
   return input;
 }
 
+// As the server (request_path/client_ip.cc): the Fastly set is passed in fastly-proxy mode, and
+// in auto only when Fastly is enabled there.
+bool uses_fastly(const ExplainInput& input) {
+  return input.mode == SourceIpMode::kFastlyProxy ||
+         (input.mode == SourceIpMode::kAuto && input.fastly_in_auto);
+}
+
 nlohmann::json to_json(const ExplainInput& input, const ClientIpDecision& decision,
                        const ResolveTrace& trace) {
   nlohmann::json steps = nlohmann::json::array();
-  for (const TraceStep& step : trace.steps) steps.push_back({{"code", step.code}, {"text", step.text}});
+  for (const TraceStep& step : trace.steps)
+    steps.push_back({{"code", step.code}, {"text", step.text}});
   nlohmann::json hops = nlohmann::json::array();
   for (const IpAddress& hop : decision.hops) hops.push_back(hop.to_string());
   nlohmann::json out = {
@@ -189,6 +238,8 @@ nlohmann::json to_json(const ExplainInput& input, const ClientIpDecision& decisi
       {"peer", input.peer.to_string()},
       {"peer_trusted", decision.peer_trusted},
       {"peer_in_cloudflare", decision.peer_in_cloudflare},
+      {"fastly_considered", uses_fastly(input)},
+      {"peer_in_fastly", decision.peer_in_fastly},
       {"trusted_hops", hops},
       {"steps", steps},
   };
@@ -198,9 +249,13 @@ nlohmann::json to_json(const ExplainInput& input, const ClientIpDecision& decisi
 
 void print_human(const ExplainInput& input, const ClientIpDecision& decision,
                  const ResolveTrace& trace) {
-  std::printf("peer       %s (%s, %s)\n", input.peer.to_string().c_str(),
+  std::string fastly;
+  if (uses_fastly(input))
+    fastly = decision.peer_in_fastly ? ", in the Fastly set" : ", not in the Fastly set";
+  std::printf("peer       %s (%s, %s%s)\n", input.peer.to_string().c_str(),
               decision.peer_trusted ? "trusted" : "not trusted",
-              decision.peer_in_cloudflare ? "in the Cloudflare set" : "not in the Cloudflare set");
+              decision.peer_in_cloudflare ? "in the Cloudflare set" : "not in the Cloudflare set",
+              fastly.c_str());
   if (!input.route.empty()) std::printf("route      %s\n", input.route.c_str());
   std::printf("mode       %s\n\n", std::string(source_ip_mode_name(input.mode)).c_str());
   int n = 1;
@@ -233,6 +288,7 @@ int explain(const ExplainArgs& args) {
   request.mode = input->mode;
   request.trusted = &input->trusted;
   request.cloudflare = &input->cloudflare;
+  if (uses_fastly(*input)) request.fastly = &input->fastly;
   request.headers = input->headers;
   request.options = input->options;
   request.tls_terminated = args.tls;
@@ -254,14 +310,18 @@ void add_explain_command(CLI::App& app, int& exit_code) {
       "explain", "Explain which client IP doorman resolves for a peer and request headers");
   cmd->add_option("--peer", args->peer, "The TCP peer (or PROXY source) address")->required();
   cmd->add_option("--mode", args->mode,
-                  "auto|direct|cloudflare-proxy|trusted-proxy|cloudflare-tunnel (default: auto, "
-                  "or the route's with --config)");
+                  "auto|direct|cloudflare-proxy|trusted-proxy|cloudflare-tunnel|fastly-proxy "
+                  "(default: auto, or the route's with --config)");
   cmd->add_option("--trusted", args->trusted,
                   "A trusted proxy CIDR (repeatable); loopback is always trusted");
   cmd->add_flag("--no-trust-loopback", args->no_trust_loopback,
                 "Do not add 127.0.0.0/8 and ::1 to the trusted set (trust_loopback = false)");
   cmd->add_option("--cloudflare-ranges", args->cloudflare_ranges,
-                  "File of CIDRs (one a line, # comments) replacing the bundled Cloudflare set");
+                  "File of CIDRs (one a line, # comments) replacing the Cloudflare set");
+  cmd->add_option("--fastly-ranges", args->fastly_ranges,
+                  "File of CIDRs (one a line, # comments) replacing the Fastly set");
+  cmd->add_flag("--fastly-auto", args->fastly_auto,
+                "In auto mode, try the Fastly rule too ([fastly] auto = true)");
   cmd->add_option("-H,--header", args->headers, "A request header 'Name: value' (repeatable)");
   cmd->add_option("--forwarded-header", args->forwarded_header,
                   "any|x-forwarded-for|forwarded: the one header the proxies write");
