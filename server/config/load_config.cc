@@ -274,7 +274,7 @@ class Loader {
   void read_cloudflare(const toml::table& t, Config& config) {
     check_keys(t, "cloudflare",
                {"ranges_file", "refresh_url", "refresh_interval", "cache_file", "refresh",
-                "timeout"});
+                "timeout", "cache_check_interval"});
     auto file = get_string(t, "cloudflare", "ranges_file");
     if (!file) return;
     config.cloudflare_ranges_file = *file;

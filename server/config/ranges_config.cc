@@ -22,8 +22,8 @@ class RangesReader {
     if (fastly) {
       for (auto&& [key, node] : t) {
         static constexpr std::string_view kKnown[] = {
-            "refresh_url", "refresh_interval", "cache_file", "refresh",
-            "timeout",     "ranges_file",      "auto"};
+            "refresh_url", "refresh_interval", "cache_file",           "refresh",
+            "timeout",     "ranges_file",      "cache_check_interval", "auto"};
         bool ok = false;
         for (std::string_view k : kKnown) ok = ok || key.str() == k;
         if (!ok) add_error(node, where + "." + std::string(key.str()), "unknown key");
@@ -57,6 +57,14 @@ class RangesReader {
     }
     read_duration(t, where, "refresh_interval", kMinRefreshInterval, p.refresh_interval);
     read_duration(t, where, "timeout", std::chrono::milliseconds(100), p.timeout);
+    // "0" turns the check off; anything shorter than 100ms would only burn stat() calls.
+    std::chrono::milliseconds check = p.cache_check_interval;
+    read_duration(t, where, "cache_check_interval", std::chrono::milliseconds(0), check);
+    if (check.count() > 0 && check < std::chrono::milliseconds(100))
+      add_error(*t.get("cache_check_interval"), where + ".cache_check_interval",
+                "expected \"0\" (off) or a duration of at least 100ms");
+    else
+      p.cache_check_interval = check;
     if (fastly) {
       if (auto v = string_at(t, where, "ranges_file")) read_static(*t.get("ranges_file"), *v, p);
     }

@@ -5,6 +5,8 @@
 //
 // Contract: read_ranges_config() (ranges_reader.h) fills Config::ranges; durations are at least
 // kMinRefreshInterval (1s, for tests; production wants hours) and timeouts at least 100ms.
+// cache_check_interval (default 5s, at least 100ms, "0" = off) is how often a running server
+// looks whether another process (`doorman ranges update`) replaced the cache file.
 // Thread safety: plain values.
 #pragma once
 
@@ -25,6 +27,7 @@ struct RangesProvider {
   bool use_in_auto = false;         // [fastly] auto: source_ip = "auto" tries Fastly too
   std::string ranges_file;          // Fastly's static override ("" = none)
   std::vector<std::string> ranges;  // its CIDRs, validated at load
+  std::chrono::milliseconds cache_check_interval{std::chrono::seconds(5)};  // 0 = off
 };
 
 struct RangesSection {
@@ -35,7 +38,8 @@ struct RangesSection {
                             std::chrono::seconds(30),
                             true,
                             "",
-                            {}};
+                            {},
+                            std::chrono::seconds(5)};
   RangesProvider fastly{"https://api.fastly.com/public-ip-list",
                         std::chrono::hours(6),
                         "/var/lib/doorman/fastly-ranges.txt",
@@ -43,7 +47,8 @@ struct RangesSection {
                         std::chrono::seconds(30),
                         false,
                         "",
-                        {}};
+                        {},
+                        std::chrono::seconds(5)};
 };
 
 }  // namespace doorman::config

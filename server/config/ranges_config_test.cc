@@ -20,6 +20,18 @@ TEST(RangesConfig, Defaults) {
   EXPECT_TRUE(s.cloudflare.refresh);
   EXPECT_EQ(s.fastly.refresh_url, "https://api.fastly.com/public-ip-list");
   EXPECT_FALSE(s.fastly.use_in_auto);
+  EXPECT_EQ(s.cloudflare.cache_check_interval, std::chrono::seconds(5));
+  EXPECT_EQ(s.fastly.cache_check_interval, std::chrono::seconds(5));
+}
+
+TEST(RangesConfig, CacheCheckInterval) {
+  auto r = load_config_text(kBase +
+                                "[cloudflare]\ncache_check_interval = \"250ms\"\n"
+                                "[fastly]\ncache_check_interval = 0\n",
+                            "t.toml");
+  ASSERT_TRUE(r.config) << r.errors.front();
+  EXPECT_EQ(r.config->ranges.cloudflare.cache_check_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(r.config->ranges.fastly.cache_check_interval, std::chrono::milliseconds(0));
 }
 
 TEST(RangesConfig, AllKeys) {
@@ -72,7 +84,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "fastly.automatic: unknown key"},
         BadCase{"FastlyMissingRangesFile", "[fastly]\nranges_file = \"/nonexistent/x\"\n",
                 "fastly.ranges_file: cannot read"},
-        BadCase{"TimeoutTooShort", "[fastly]\ntimeout = \"10ms\"\n", "fastly.timeout"}),
+        BadCase{"TimeoutTooShort", "[fastly]\ntimeout = \"10ms\"\n", "fastly.timeout"},
+        BadCase{"CacheCheckTooShort", "[cloudflare]\ncache_check_interval = \"10ms\"\n",
+                "cloudflare.cache_check_interval"},
+        BadCase{"CacheCheckNotADuration", "[fastly]\ncache_check_interval = \"soon\"\n",
+                "fastly.cache_check_interval"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -18,6 +18,12 @@ std::string errno_text(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
 
+FileIdentity identity_of(const struct stat& st) {
+  return FileIdentity{true, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                      static_cast<uint64_t>(st.st_size),
+                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
 bool header_value(std::string_view line, std::string_view key, std::string_view& value) {
   const std::string prefix = "# " + std::string(key) + ":";
   if (!line.starts_with(prefix)) return false;
@@ -28,6 +34,12 @@ bool header_value(std::string_view line, std::string_view key, std::string_view&
 }
 
 }  // namespace
+
+FileIdentity file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return identity_of(st);
+}
 
 std::string format_utc(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -100,12 +112,13 @@ std::expected<CacheRecord, std::string> read_cache(const std::string& path) {
   return record;
 }
 
-std::expected<void, std::string> write_cache(const std::string& path, const CacheRecord& record) {
-  return write_file_atomic(path, format_cache(record));
+std::expected<void, std::string> write_cache(const std::string& path, const CacheRecord& record,
+                                             FileIdentity* written) {
+  return write_file_atomic(path, format_cache(record), written);
 }
 
-std::expected<void, std::string> write_file_atomic(const std::string& path,
-                                                   std::string_view bytes) {
+std::expected<void, std::string> write_file_atomic(const std::string& path, std::string_view bytes,
+                                                   FileIdentity* written) {
   const std::size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
@@ -129,6 +142,9 @@ std::expected<void, std::string> write_file_atomic(const std::string& path,
   // user.
   if (::fchmod(fd, 0644) != 0) return fail("cannot chmod '" + temp + "'");
   if (::fsync(fd) != 0) return fail("cannot fsync '" + temp + "'");
+  // After the last write (fchmod moves only the ctime): these are the final file's size and mtime.
+  struct stat st {};
+  if (written != nullptr && ::fstat(fd, &st) != 0) return fail("cannot stat '" + temp + "'");
   if (::close(fd) != 0) {
     const std::string message = errno_text("cannot close '" + temp + "'");
     ::unlink(temp.c_str());
@@ -145,6 +161,7 @@ std::expected<void, std::string> write_file_atomic(const std::string& path,
     ::fsync(dfd);
     ::close(dfd);
   }
+  if (written != nullptr) *written = identity_of(st);
   return {};
 }
 

@@ -72,7 +72,7 @@ std::string attach_stores(runtime::Snapshot& snapshot) {
 
 std::unique_ptr<RangesService> start_ranges(const runtime::Snapshot& snapshot) {
   auto service = std::make_unique<RangesService>();
-  std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> refreshing;
+  std::vector<WatchedProvider> watched;
   const config::Config& c = snapshot.config;
   const std::pair<std::string, RangesStore*> providers[] = {
       {"cloudflare", needs_cloudflare(c) ? snapshot.cloudflare_store.get() : nullptr},
@@ -81,16 +81,20 @@ std::unique_ptr<RangesService> start_ranges(const runtime::Snapshot& snapshot) {
     if (target == nullptr) continue;
     ProviderSetup setup = provider_setup(c, name);
     if (!setup.static_ranges.empty()) continue;  // static: the snapshot already has it
+    // Taken before the cache is read: a write racing the start-up is seen by the first check.
+    const FileIdentity cache_seen = file_identity(setup.config.cache_file);
     // Bundled overlaid by the cache, published into the snapshot's store before any request.
     auto initial = load_initial(setup);
     target->publish(initial->load(), initial->state());
-    if (!setup.config.refresh) continue;
-    // The service refreshes the snapshot's own store.
+    const bool check_cache =
+        !setup.config.cache_file.empty() && setup.config.cache_check_interval.count() > 0;
+    if (!setup.config.refresh && !check_cache) continue;
+    // The service refreshes (and watches the cache of) the snapshot's own store.
     std::shared_ptr<RangesStore> store(name == "fastly" ? snapshot.fastly_store
                                                         : snapshot.cloudflare_store);
-    refreshing.emplace_back(std::move(setup), std::move(store));
+    watched.push_back(WatchedProvider{std::move(setup), std::move(store), cache_seen});
   }
-  service->start(std::move(refreshing));
+  service->start(std::move(watched));
   return service;
 }
 

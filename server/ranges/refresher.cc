@@ -9,6 +9,7 @@
 
 #include "doorman/ranges_body.h"
 #include "ranges/cache_file.h"
+#include "ranges/cache_watch.h"
 #include "ranges/fetch.h"
 #include "ranges/ranges_validate.h"
 
@@ -81,7 +82,7 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
     save_state(setup, state);
     log(setup, "refresh from " + setup.config.refresh_url + " failed, keeping the " +
                    std::string(ranges_source_name(state.source)) + " list: " + why);
-    return RefreshResult{false, false, why, ""};
+    return RefreshResult{false, false, why, "", {}};
   };
   FetchOptions options;
   options.url = setup.config.refresh_url;
@@ -95,7 +96,7 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
     state.consecutive_failures = 0;
     store.set_state(state);
     save_state(setup, state);
-    return {true, false, "not modified (304), keeping the list", ""};
+    return {true, false, "not modified (304), keeping the list", "", {}};
   }
   auto body = parse_ranges_body(response->body);
   if (!body) return fail("refused: " + body.error());
@@ -104,9 +105,10 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
     return fail("refused: " + ok.error());
   CacheRecord record{setup.config.refresh_url, state.last_attempt, response->etag, body->set};
   std::string cache_error;
+  FileIdentity written;
   if (!setup.config.cache_file.empty()) {
     // A list we cannot persist is still good to use; the error is reported.
-    if (auto ok = write_cache(setup.config.cache_file, record); !ok) {
+    if (auto ok = write_cache(setup.config.cache_file, record, &written); !ok) {
       cache_error = "cannot write the cache: " + ok.error();
       log(setup, cache_error);
     }
@@ -126,11 +128,10 @@ RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool 
                               setup.config.refresh_url + " (" + std::to_string(state.v4_blocks) +
                               " IPv4, " + std::to_string(state.v6_blocks) + " IPv6 blocks)";
   if (changed) log(setup, message);
-  return {true, changed, message, cache_error};
+  return {true, changed, message, cache_error, written};
 }
 
-void RangesService::start(
-    std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> providers) {
+void RangesService::start(std::vector<WatchedProvider> providers) {
   if (providers.empty()) return;
   providers_ = std::move(providers);
   thread_ = std::thread([this] { run(); });
@@ -147,20 +148,41 @@ void RangesService::stop() {
 
 void RangesService::run() {
   using Clock = std::chrono::steady_clock;
+  constexpr auto kNever = Clock::time_point::max();
   std::mt19937_64 random(std::random_device{}());
   // A list loaded from the cache or the bundle is refreshed at once; one from a recent cache
   // could wait, but a refresh is cheap and the answer may be a 304.
-  std::vector<Clock::time_point> due(providers_.size(), Clock::now());
+  std::vector<Clock::time_point> refresh_due(providers_.size(), kNever);
+  std::vector<Clock::time_point> check_due(providers_.size(), kNever);
+  for (std::size_t i = 0; i < providers_.size(); ++i) {
+    const config::RangesProvider& c = providers_[i].setup.config;
+    if (c.refresh) refresh_due[i] = Clock::now();
+    if (!c.cache_file.empty() && c.cache_check_interval.count() > 0)
+      check_due[i] = Clock::now() + c.cache_check_interval;
+  }
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    const auto next = *std::min_element(due.begin(), due.end());
+    const auto next = std::min(*std::min_element(refresh_due.begin(), refresh_due.end()),
+                               *std::min_element(check_due.begin(), check_due.end()));
+    if (next == kNever) {
+      wake_.wait(lock, [&] { return stopping_; });
+      break;
+    }
     if (wake_.wait_until(lock, next, [&] { return stopping_; })) break;
     for (std::size_t i = 0; i < providers_.size(); ++i) {
-      if (Clock::now() < due[i]) continue;
-      auto& [setup, store] = providers_[i];
+      auto& [setup, store, cache_seen] = providers_[i];
+      if (Clock::now() >= check_due[i]) {
+        lock.unlock();
+        check_cache(setup, *store, cache_seen);
+        lock.lock();
+        check_due[i] = Clock::now() + setup.config.cache_check_interval;
+      }
+      if (Clock::now() < refresh_due[i]) continue;
       lock.unlock();
-      refresh_once(setup, *store);
+      const RefreshResult result = refresh_once(setup, *store);
       lock.lock();
+      // Our own write is not news to the cache check.
+      if (result.cache_written.exists) cache_seen = result.cache_written;
       const auto interval = setup.config.refresh_interval;
       const uint32_t failures = store->state().consecutive_failures;
       std::chrono::milliseconds wait = interval;
@@ -172,8 +194,8 @@ void RangesService::run() {
       }
       // +-10% jitter so a fleet does not refresh in step.
       std::uniform_real_distribution<double> jitter(0.9, 1.1);
-      due[i] = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(
-                                  static_cast<double>(wait.count()) * jitter(random)));
+      refresh_due[i] = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(
+                                          static_cast<double>(wait.count()) * jitter(random)));
     }
   }
 }

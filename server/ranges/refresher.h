@@ -8,7 +8,10 @@
 //   bundled list overlaid by a valid cache (a corrupt or unreadable cache is logged and ignored).
 //   When `refresh` is on and a list is needed, one background thread runs refresh_once() every
 //   refresh_interval (+-10% jitter), backing off exponentially (interval/16 doubling, capped at
-//   the interval) after failures. The thread never touches a worker's loop.
+//   the interval) after failures. The thread never touches a worker's loop. The same thread
+//   checks the cache file every cache_check_interval (cache_watch.h) for a list another process
+//   (`doorman ranges update`) wrote, also when `refresh` is off; a cache this process wrote is
+//   recognised by its identity (RefreshResult::cache_written) and not read back.
 // - refresh_once(): a 304 keeps the list and the cache (only the state moves); a 200 is parsed
 //   and validated (ranges_validate.h) against the list in force; on success the cache is written
 //   atomically and the new set published; on any failure the list in force and the cache are
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "config/ranges_config.h"
+#include "ranges/cache_file.h"
 #include "ranges/ranges_store.h"
 
 namespace doorman::ranges {
@@ -43,14 +47,25 @@ std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup);
 
 struct RefreshResult {
   bool ok = false;
-  bool changed = false;     // a new list was published
-  std::string message;      // for logs and the CLI
-  std::string cache_error;  // the list was accepted but the cache could not be written
+  bool changed = false;        // a new list was published
+  std::string message;         // for logs and the CLI
+  std::string cache_error;     // the list was accepted but the cache could not be written
+  FileIdentity cache_written;  // the cache file this call wrote (exists = false: none)
 };
 RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool force = false);
 
 // Writes CACHE_FILE.state.json (errors are logged, not fatal).
 void save_state(const ProviderSetup& setup, const RangesState& state);
+
+// One provider the service keeps true: refreshed when setup.config.refresh is on, and its cache
+// checked every setup.config.cache_check_interval (0 = never).
+struct WatchedProvider {
+  ProviderSetup setup;
+  std::shared_ptr<RangesStore> store;
+  // The cache's identity when the store was loaded (taken before reading it, so a write that
+  // races the start-up is seen by the first check).
+  FileIdentity cache_seen;
+};
 
 class RangesService {
  public:
@@ -59,13 +74,13 @@ class RangesService {
   RangesService(const RangesService&) = delete;
   RangesService& operator=(const RangesService&) = delete;
 
-  // Starts a thread that refreshes every store in `providers` (setups paired with stores).
-  void start(std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> providers);
+  // Starts a thread that refreshes and watches every provider (none: no thread).
+  void start(std::vector<WatchedProvider> providers);
   void stop();
 
  private:
   void run();
-  std::vector<std::pair<ProviderSetup, std::shared_ptr<RangesStore>>> providers_;
+  std::vector<WatchedProvider> providers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
