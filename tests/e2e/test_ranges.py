@@ -158,7 +158,7 @@ refresh_interval = "1s"
 cache_file = "{cache}"
 timeout = "2s"
 """
-            with Doorman(config, tmp=tmp).start() as d:
+            with Doorman(config, tmp=tmp) as d:  # `with` starts it (once)
                 wait_until(lambda: os.path.exists(cache + ".state.json"), what="first refresh")
                 hdr = {"CF-Connecting-IP": "198.51.100.77"}
                 first = http_get(d.port, headers=hdr, source="127.0.0.2").json()
