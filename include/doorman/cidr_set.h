@@ -15,8 +15,10 @@
 // Thread safety: const methods are safe to call concurrently.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <expected>
 #include <initializer_list>
 #include <span>
@@ -41,10 +43,18 @@ class CidrSet {
   // The trusted set of DESIGN.md: loopback plus the operator's trusted_proxies.
   static CidrSet trusted(std::span<const Cidr> trusted_proxies);
 
-  // Inline for IPv4 (the walk asks once per X-Forwarded-For element); IPv6 goes out of line.
+  // Inline: the walk asks once per X-Forwarded-For element.
   bool contains(const IpAddress& address) const {
-    if (address.is_v4()) return contains_v4(address.v4());
-    return contains_v6(address);
+    if (address.is_v4()) return intervals_contain(v4_, address.v4());
+    // The 128-bit value, from the 16 network-order bytes.
+    uint64_t high, low;
+    std::memcpy(&high, address.bytes().data(), 8);
+    std::memcpy(&low, address.bytes().data() + 8, 8);
+    if constexpr (std::endian::native == std::endian::little) {
+      high = __builtin_bswap64(high);
+      low = __builtin_bswap64(low);
+    }
+    return intervals_contain(v6_, (static_cast<unsigned __int128>(high) << 64) | low);
   }
 
   std::size_t size() const { return cidrs_.size(); }
@@ -64,18 +74,19 @@ class CidrSet {
   // The interval whose first is the greatest <= key, if any, contains key iff key <= its last.
   // Branch-free lower bound: log2(n) iterations whose only branch is the loop itself, which
   // compiles to conditional moves.
-  bool contains_v4(uint32_t key) const {
-    std::size_t n = v4_.first.size();
-    if (n == 0 || key < v4_.first[0]) return false;
-    const uint32_t* base = v4_.first.data();
+  template <typename Key>
+  static bool intervals_contain(const Intervals<Key>& intervals, Key key) {
+    std::size_t n = intervals.first.size();
+    if (n == 0 || key < intervals.first[0]) return false;
+    const Key* base = intervals.first.data();
     while (n > 1) {
       const std::size_t half = n / 2;
       base = (base[half] <= key) ? base + half : base;
       n -= half;
     }
-    return key <= v4_.last[static_cast<std::size_t>(base - v4_.first.data())];
+    return key <= intervals.last[static_cast<std::size_t>(base - intervals.first.data())];
   }
-  bool contains_v6(const IpAddress& address) const;
+
   std::vector<Cidr> cidrs_;
   Intervals<uint32_t> v4_;
   Intervals<unsigned __int128> v6_;

@@ -65,11 +65,13 @@ class XffReverseReader {
   // The next element to the left, or nullopt when the list is exhausted.
   std::optional<ForwardingElement> next();
   // next() for the walk's hot path: the next element's text (trimmed; empty when the list is
-  // exhausted) and, when the element is a plain dotted quad other than 0.0.0.0, its address in
-  // host order (v4 != 0). Otherwise v4 == 0 and parse_xff_element(text) is the element's node.
+  // exhausted) and, when the element is a bare address (a dotted quad or an IPv6 address, not
+  // 0.0.0.0 or ::), that address (is_address). Otherwise parse_xff_element(text) gives the
+  // element's node (an address with a port or in brackets, or why it is unparsable).
   struct Text {
     std::string_view text;
-    uint32_t v4 = 0;
+    IpAddress address;
+    bool is_address = false;
   };
   Text next_text();
   // Whether a line of the header was found so far (true after next() if the header is present,

@@ -39,6 +39,13 @@ class IpAddress {
   // From an IPv4 address in host byte order (0x7f000001 is 127.0.0.1).
   static constexpr IpAddress from_v4(uint32_t host_order) {
     IpAddress a;
+    if (!std::is_constant_evaluated()) {
+      // One 4-byte store instead of four byte stores (every X-Forwarded-For element).
+      const uint32_t network_order =
+          std::endian::native == std::endian::little ? __builtin_bswap32(host_order) : host_order;
+      std::memcpy(a.bytes_.data() + 12, &network_order, 4);
+      return a;
+    }
     a.bytes_[12] = static_cast<uint8_t>(host_order >> 24);
     a.bytes_[13] = static_cast<uint8_t>(host_order >> 16);
     a.bytes_[14] = static_cast<uint8_t>(host_order >> 8);

@@ -50,22 +50,6 @@ void build_intervals(std::vector<Range<Key>> ranges, Out& out) {
   }
 }
 
-// The interval whose first is the greatest <= key, if any, contains key iff key <= its last.
-// Branch-free lower bound: log2(n) iterations whose only branch is the loop itself, which
-// compiles to conditional moves.
-template <typename Key>
-bool intervals_contain(const std::vector<Key>& first, const std::vector<Key>& last, Key key) {
-  std::size_t n = first.size();
-  if (n == 0 || key < first[0]) return false;
-  const Key* base = first.data();
-  while (n > 1) {
-    const std::size_t half = n / 2;
-    base = (base[half] <= key) ? base + half : base;
-    n -= half;
-  }
-  return key <= last[static_cast<std::size_t>(base - first.data())];
-}
-
 }  // namespace
 
 CidrSet::CidrSet(std::span<const Cidr> cidrs) : cidrs_(cidrs.begin(), cidrs.end()) {
@@ -103,11 +87,6 @@ CidrSet CidrSet::trusted(std::span<const Cidr> trusted_proxies) {
   all.push_back(Cidr::from(IpAddress::from_v4(0x7f000000), 8));
   all.push_back(Cidr::host(*IpAddress::parse("::1")));
   return CidrSet(all);
-}
-
-bool CidrSet::contains_v6(const IpAddress& address) const {
-  const Halves h = halves(address);
-  return intervals_contain(v6_.first, v6_.last, (U128{h.high} << 64) | h.low);
 }
 
 std::string CidrListError::to_string() const {

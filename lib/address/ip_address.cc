@@ -72,13 +72,12 @@ Result<IpAddress> parse_v6(std::string_view s) {
   while (i < n) {
     if (count == 8) return fail(ErrorCode::kInvalidAddress, i);
     const std::size_t start = i;
-    const std::size_t limit = n - start < 4 ? n : start + 4;
+    // Up to four hex digits; a fifth is caught below (it is not ':' or '.').
+    auto hex_at = [&](std::size_t k) -> unsigned {
+      return k < n ? kHexValue[static_cast<unsigned char>(p[k])] : 0xffu;
+    };
     unsigned value = 0;
-    for (; i < limit; ++i) {
-      const unsigned h = kHexValue[static_cast<unsigned char>(p[i])];
-      if (h > 15) break;
-      value = value << 4 | h;
-    }
+    for (unsigned h; i - start < 4 && (h = hex_at(i)) <= 15; ++i) value = value << 4 | h;
     if (i < n && p[i] == '.') {
       // Trailing dotted quad: occupies two groups and must end the text.
       if (count > 6) return fail(ErrorCode::kInvalidAddress, start);
@@ -103,23 +102,25 @@ Result<IpAddress> parse_v6(std::string_view s) {
   }
   if (gap < 0 && count != 8) return fail(ErrorCode::kInvalidAddress, n);
   if (gap >= 0 && count == 8) return fail(ErrorCode::kInvalidAddress, n);
-  // "::" stands for 8 - count zero groups at `gap`; the groups after it end the address.
-  const int zeros = 8 - count;
-  const int first_zero = gap < 0 ? 8 : gap;
-  uint64_t halves[2] = {0, 0};
-  for (int g = 0; g < 8; ++g) {
-    uint64_t group = 0;
-    if (g < first_zero)
-      group = groups[g];
-    else if (g >= first_zero + zeros)
-      group = groups[g - zeros];
-    halves[g >> 2] = halves[g >> 2] << 16 | group;
+  // "::" stands for 8 - count zero groups at `gap`: the groups after it move to the end (from the
+  // last one down, so that no group is overwritten before it moved).
+  if (gap >= 0) {
+    const int zeros = 8 - count;
+    for (int g = count - 1; g >= gap; --g) {
+      groups[g + zeros] = groups[g];
+      groups[g] = 0;
+    }
   }
+  // Groups to network byte order: swap the two bytes of each 16-bit lane at once.
   std::array<uint8_t, 16> bytes;
-  for (int h = 0; h < 2; ++h) {
-    const uint64_t big_endian =
-        std::endian::native == std::endian::little ? __builtin_bswap64(halves[h]) : halves[h];
-    std::memcpy(bytes.data() + 8 * h, &big_endian, 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    using Lanes = uint16_t __attribute__((vector_size(16)));
+    Lanes lanes;
+    std::memcpy(&lanes, groups, 16);
+    lanes = (lanes << 8) | (lanes >> 8);
+    std::memcpy(bytes.data(), &lanes, 16);
+  } else {
+    std::memcpy(bytes.data(), groups, 16);
   }
   return IpAddress::from_v6(bytes);
 }

@@ -113,22 +113,21 @@ void walk_forwarded(HeaderLines lines, Walk& walk) {
   walk.finish();
 }
 
-// X-Forwarded-For: the reader hands over the common element, a dotted quad, already parsed, and
-// the untraced walk takes its address directly; every other element (and every element when
-// tracing) goes through parse_xff_element and Walk::take.
+// X-Forwarded-For: the reader hands over the common element, a bare address, already parsed, and
+// the untraced walk takes it directly; every other element (and every element when tracing)
+// goes through Walk::take, with parse_xff_element for the other forms.
 void walk_xff(HeaderLines lines, ResolveTrace* trace, Walk& walk) {
   XffReverseReader reader(lines);
   for (;;) {
     const XffReverseReader::Text next = reader.next_text();
     if (next.text.empty() || !walk.admit()) break;
-    if (next.v4 != 0 && trace == nullptr) {
-      if (!walk.take_address(IpAddress::from_v4(next.v4), std::nullopt)) break;
+    if (next.is_address && trace == nullptr) {
+      if (!walk.take_address(next.address, std::nullopt)) break;
       continue;
     }
     const ForwardingElement element{next.text,
-                                    next.v4 != 0
-                                        ? Result<Endpoint>(Endpoint{IpAddress::from_v4(next.v4), 0})
-                                        : parse_xff_element(next.text),
+                                    next.is_address ? Result<Endpoint>(Endpoint{next.address, 0})
+                                                    : parse_xff_element(next.text),
                                     std::nullopt};
     if (!walk.take(element)) break;
   }

@@ -7,6 +7,7 @@
 namespace doorman {
 
 using identity_internal::is_ows;
+using identity_internal::is_unspecified;
 using identity_internal::parse_bracketed_node;
 using identity_internal::parse_client_address;
 using identity_internal::parse_v4_node;
@@ -92,14 +93,15 @@ XffReverseReader::Text XffReverseReader::next_text() {
     if (const char* start = dotted_quad_before(line, end, v4); start != nullptr && v4 != 0) {
       const char* before = start;
       while (before != line && is_ows(before[-1])) --before;
-      const std::string_view text(start, static_cast<std::size_t>(end - start));
+      const Text text{std::string_view(start, static_cast<std::size_t>(end - start)),
+                      IpAddress::from_v4(v4), true};
       if (before == line) {
         in_line_ = false;
-        return {text, v4};
+        return text;
       }
       if (before[-1] == ',') {
         rest_ = std::string_view(line, static_cast<std::size_t>(before - 1 - line));
-        return {text, v4};
+        return text;
       }
     }
     // memrchr: one vectorised scan instead of a byte loop (headers can be long).
@@ -114,15 +116,20 @@ XffReverseReader::Text XffReverseReader::next_text() {
       rest_ = rest_.substr(0, comma);
     }
     element = trim_ows(element);
-    if (!element.empty()) return {element, 0};  // "a,,b", trailing commas: empty ones skipped
+    if (element.empty()) continue;  // "a,,b" and trailing commas: empty elements are skipped
+    // parse_xff_element's first check for an element not in brackets: a bare address.
+    if (element[0] != '[') {
+      if (auto bare = IpAddress::parse(element); bare && !is_unspecified(*bare))
+        return {element, *bare, true};
+    }
+    return {element, IpAddress(), false};
   }
 }
 
 std::optional<ForwardingElement> XffReverseReader::next() {
   const Text next = next_text();
   if (next.text.empty()) return std::nullopt;
-  if (next.v4 != 0)
-    return ForwardingElement{next.text, Endpoint{IpAddress::from_v4(next.v4), 0}, std::nullopt};
+  if (next.is_address) return ForwardingElement{next.text, Endpoint{next.address, 0}, std::nullopt};
   return ForwardingElement{next.text, parse_xff_element(next.text), std::nullopt};
 }
 
