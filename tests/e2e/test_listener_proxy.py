@@ -1,7 +1,9 @@
 """PROXY protocol on doorman's listeners, end to end: HAProxy in front with send-proxy,
 send-proxy-v2 and send-proxy-v2 + proxy-v2-options ssl,crc32c,unique-id,authority (HAProxy
 terminating TLS with a throwaway certificate); curl --haproxy-protocol; headers split byte by
-byte; a stalled header closed by proxy_header_timeout while other clients are served; a peer
+byte; nginx's stream module with proxy_protocol on, in front of a plain and a TLS listener (the
+header before the handshake); a stalled header closed by proxy_header_timeout while other clients
+are served; a peer
 outside proxy_protocol_from closed; missing, malformed, wrong-version and CRC-mismatched headers
 closed (never HTTP); LOCAL keeps the socket peer; PROXY chained with X-Forwarded-For.
 builtin:echo reports what the app would see, including the header's TLVs."""
@@ -14,7 +16,7 @@ import subprocess
 import unittest
 
 import proxy_protocol_helpers as pp
-from harness import DoormanTestCase, RawConnection, connect, curl, have, wait_until
+from harness import DoormanTestCase, RawConnection, connect, curl, have, sbin, wait_until
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -274,6 +276,96 @@ class HAProxyInFront(DoormanTestCase):
         self.assertEqual(bytes.fromhex(t["unique_id_hex"]), b"e2e-%d" % client_port)
         self.assertTrue(t["ssl"]["client_ssl"])
         self.assertTrue(t["ssl"]["version"].startswith("TLSv1."))
+
+
+NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
+
+@unittest.skipUnless(have("nginx") and os.path.exists(NGINX_STREAM_MODULE),
+                     "nginx with the stream module (libnginx-mod-stream) not installed")
+class NginxStreamInFront(DoormanTestCase):
+    """nginx as an L4 load balancer: `stream { server { proxy_protocol on; } }` sends a PROXY v1
+    header with the client's address and port, then the client's bytes untouched."""
+
+    def setUp(self):
+        super().setUp()
+        self.procs = pp.Processes()
+        self.cleanups.append(self.procs.stop_all)
+
+    def nginx(self, doorman_port):
+        port = pp.free_port()
+        t = self.tmp.path
+        conf = self.tmp.write("nginx-stream.conf", f"""
+load_module {NGINX_STREAM_MODULE};
+worker_processes 1;
+pid {t}/nginx-stream.pid;
+error_log {t}/nginx-stream-error.log;
+events {{ worker_connections 64; }}
+stream {{
+  server {{
+    listen 127.0.0.1:{port};
+    proxy_pass 127.0.0.1:{doorman_port};
+    proxy_protocol on;
+  }}
+}}
+""")
+        proc = self.procs.start([sbin("nginx"), "-p", t, "-e", f"{t}/nginx-stream-error.log",
+                                 "-c", conf, "-g", "daemon off;"])
+        pp.wait_for_port("127.0.0.1", port, proc=proc)
+        return port
+
+    def test_proxy_protocol_on_plain_listener(self):
+        d = self.start_doorman(config("v1", 'proxy_protocol_from = ["127.0.0.1/32"]'))
+        port = self.nginx(d.port)
+        for source in ("127.0.0.5", "127.0.0.6"):
+            with RawConnection(port, source=source) as c:
+                c.send(REQUEST)
+                r = c.read_response().json()
+                client_port = c.sock.getsockname()[1]
+            self.assertEqual((r["client_ip"], r["client_ip_source"]), (source, "proxy-protocol"))
+            self.assertEqual(r["proxy_protocol"]["version"], 1)
+            self.assertEqual(r["proxy_protocol"]["src"], f"{source}:{client_port}")
+            self.assertEqual(r["proxy_protocol"]["socket_peer"], "127.0.0.1")
+        # Going around nginx (no header) is closed, never served as HTTP.
+        with RawConnection(d.port, source="127.0.0.5") as c:
+            try:
+                c.send(REQUEST)
+            except OSError:
+                return
+            self.assertTrue(c.is_closed())
+            self.assertEqual(c.buffer, b"")
+
+    def test_proxy_protocol_before_tls_handshake(self):
+        crt = os.path.join(self.tmp.path, "c.pem")
+        key = os.path.join(self.tmp.path, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+                        "/CN=app.example", "-addext", "subjectAltName=DNS:app.example",
+                        "-keyout", key, "-out", crt], check=True, capture_output=True, timeout=60)
+        d = self.start_doorman(config("v1", f'tls = true\n[[listener.certificate]]\n'
+                                            f'cert = "{crt}"\nkey = "{key}"'))
+        port = self.nginx(d.port)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(crt)
+        ctx.set_alpn_protocols(["http/1.1"])
+        raw = connect(port, source="127.0.0.7")
+        client_port = raw.getsockname()[1]
+        with ctx.wrap_socket(raw, server_hostname="app.example") as s:
+            self.assertEqual(s.selected_alpn_protocol(), "http/1.1")
+            s.sendall(REQUEST)
+            data = b""
+            while True:
+                piece = s.recv(65536)
+                if not piece:
+                    break
+                data += piece
+                if b"\r\n\r\n" in data and data.rstrip().endswith(b"}"):
+                    break
+        import json
+        r = json.loads(data.split(b"\r\n\r\n", 1)[1])
+        self.assertEqual((r["client_ip"], r["client_ip_source"]), ("127.0.0.7", "proxy-protocol"))
+        self.assertEqual(r["proxy_protocol"]["src"], f"127.0.0.7:{client_port}")
+        self.assertEqual(r["headers"]["x-forwarded-proto"], "https")
 
 
 if __name__ == "__main__":
