@@ -65,15 +65,18 @@ class XffReverseReader {
   // The next element to the left, or nullopt when the list is exhausted.
   std::optional<ForwardingElement> next();
   // next() for the walk's hot path: the next element's text (trimmed; empty when the list is
-  // exhausted) and, when the element is a bare address (a dotted quad or an IPv6 address, not
-  // 0.0.0.0 or ::), that address (is_address). Otherwise parse_xff_element(text) gives the
-  // element's node (an address with a port or in brackets, or why it is unparsable).
+  // exhausted) and, when the element is a bare address (not 0.0.0.0 or ::), that address: a
+  // dotted quad as v4 (host order, != 0), any other in address() with is_address set (valid
+  // until the next call). Otherwise parse_xff_element(text) gives the element's node (an
+  // address with a port or in brackets, or why it is unparsable). Small on purpose: it comes
+  // back in registers.
   struct Text {
     std::string_view text;
-    IpAddress address;
+    uint32_t v4 = 0;
     bool is_address = false;
   };
   Text next_text();
+  const IpAddress& address() const { return address_; }
   // Whether a line of the header was found so far (true after next() if the header is present,
   // even when all its elements are empty).
   bool saw_line() const { return saw_line_; }
@@ -84,6 +87,7 @@ class XffReverseReader {
   std::string_view rest_;  // unread left part of the current line
   bool in_line_ = false;   // rest_ belongs to a line still being read
   bool saw_line_ = false;
+  IpAddress address_;  // next_text()'s bare address other than a dotted quad
 };
 
 // --- Forwarded (RFC 7239) -----------------------------------------------------------------------

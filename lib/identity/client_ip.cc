@@ -121,14 +121,18 @@ void walk_xff(HeaderLines lines, ResolveTrace* trace, Walk& walk) {
   for (;;) {
     const XffReverseReader::Text next = reader.next_text();
     if (next.text.empty() || !walk.admit()) break;
-    if (next.is_address && trace == nullptr) {
-      if (!walk.take_address(next.address, std::nullopt)) break;
+    const bool is_address = next.v4 != 0 || next.is_address;
+    if (is_address && trace == nullptr) {
+      const IpAddress address = next.v4 != 0 ? IpAddress::from_v4(next.v4) : reader.address();
+      if (!walk.take_address(address, std::nullopt)) break;
       continue;
     }
-    const ForwardingElement element{next.text,
-                                    next.is_address ? Result<Endpoint>(Endpoint{next.address, 0})
-                                                    : parse_xff_element(next.text),
-                                    std::nullopt};
+    const ForwardingElement element{
+        next.text,
+        next.v4 != 0      ? Result<Endpoint>(Endpoint{IpAddress::from_v4(next.v4), 0})
+        : next.is_address ? Result<Endpoint>(Endpoint{reader.address(), 0})
+                          : parse_xff_element(next.text),
+        std::nullopt};
     if (!walk.take(element)) break;
   }
   walk.finish();

@@ -93,8 +93,8 @@ XffReverseReader::Text XffReverseReader::next_text() {
     if (const char* start = dotted_quad_before(line, end, v4); start != nullptr && v4 != 0) {
       const char* before = start;
       while (before != line && is_ows(before[-1])) --before;
-      const Text text{std::string_view(start, static_cast<std::size_t>(end - start)),
-                      IpAddress::from_v4(v4), true};
+      // The address stays a number here: returning it as an IpAddress costs the walk more.
+      const Text text{std::string_view(start, static_cast<std::size_t>(end - start)), v4};
       if (before == line) {
         in_line_ = false;
         return text;
@@ -119,17 +119,22 @@ XffReverseReader::Text XffReverseReader::next_text() {
     if (element.empty()) continue;  // "a,,b" and trailing commas: empty elements are skipped
     // parse_xff_element's first check for an element not in brackets: a bare address.
     if (element[0] != '[') {
-      if (auto bare = IpAddress::parse(element); bare && !is_unspecified(*bare))
-        return {element, *bare, true};
+      if (auto bare = IpAddress::parse(element); bare && !is_unspecified(*bare)) {
+        address_ = *bare;
+        return {element, 0, true};
+      }
     }
-    return {element, IpAddress(), false};
+    return {element};
   }
 }
 
 std::optional<ForwardingElement> XffReverseReader::next() {
   const Text next = next_text();
   if (next.text.empty()) return std::nullopt;
-  if (next.is_address) return ForwardingElement{next.text, Endpoint{next.address, 0}, std::nullopt};
+  if (next.v4 != 0 || next.is_address) {
+    const IpAddress address = next.v4 != 0 ? IpAddress::from_v4(next.v4) : address_;
+    return ForwardingElement{next.text, Endpoint{address, 0}, std::nullopt};
+  }
   return ForwardingElement{next.text, parse_xff_element(next.text), std::nullopt};
 }
 
