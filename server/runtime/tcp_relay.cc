@@ -5,6 +5,7 @@
 
 #include "doorman/proxy_protocol_encoder.h"
 #include "runtime/worker.h"
+#include "upstream/send_proxy.h"
 
 namespace doorman::runtime {
 namespace {
@@ -52,8 +53,11 @@ asio::awaitable<bool> send_header(Session& s, const config::TcpRelay& relay) {
   ProxyHeaderFields f;
   f.version = relay.send_proxy == config::UpstreamProxyProtocol::kV1 ? ProxyVersion::kV1
                                                                      : ProxyVersion::kV2;
-  f.source = Endpoint{s.peer, 0};
-  f.destination = Endpoint{s.peer.is_v4() ? IpAddress::from_v4(0) : *IpAddress::parse("::"), 0};
+  const upstream::TransportEndpoints t = upstream::transport_endpoints(s);
+  f.source = t.source && t.source->address == s.peer ? *t.source : Endpoint{s.peer, 0};
+  f.destination = t.destination && t.destination->address.is_v4() == s.peer.is_v4()
+                      ? *t.destination
+                      : upstream::unspecified_like(s.peer);
   std::array<uint8_t, ProxyHeader::kMaxHeaderSize> bytes;
   const Result<std::size_t> size = encode_proxy_header(f, bytes);
   if (!size) co_return false;

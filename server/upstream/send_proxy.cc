@@ -13,21 +13,46 @@ std::string_view copy_into(std::string_view text, std::span<char> out) {
   return {out.data(), n};
 }
 
-// The local address the client connected to, when it is an IP socket.
-std::optional<IpAddress> local_address(runtime::Session& s) {
-  asio::error_code ec;
-  const auto ep = s.client.socket().local_endpoint(ec);
-  if (ec) return std::nullopt;
+// An IP endpoint from a socket address (listeners use asio's generic stream protocol, so the
+// endpoint is a sockaddr of any family); nullopt for unix sockets.
+template <typename AsioEndpoint>
+std::optional<Endpoint> to_endpoint(const AsioEndpoint& ep) {
   const auto* sa = static_cast<const sockaddr*>(ep.data());
-  if (sa->sa_family == AF_INET)
-    return IpAddress::from_v4(ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr));
-  if (sa->sa_family == AF_INET6)
-    return IpAddress::from_v6(std::span<const uint8_t, 16>(
-        reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr.s6_addr, 16));
+  if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    return Endpoint{IpAddress::from_v4(ntohl(in->sin_addr.s_addr)), ntohs(in->sin_port)};
+  }
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    return Endpoint{IpAddress::from_v6(std::span<const uint8_t, 16>(in6->sin6_addr.s6_addr, 16)),
+                    ntohs(in6->sin6_port)};
+  }
   return std::nullopt;
 }
 
 }  // namespace
+
+TransportEndpoints transport_endpoints(runtime::Session& s) {
+  TransportEndpoints t;
+  if (s.peer_from_proxy_protocol && s.proxy_header && s.proxy_header->has_addresses() &&
+      (s.proxy_header->family() == ProxyFamily::kInet ||
+       s.proxy_header->family() == ProxyFamily::kInet6)) {
+    t.source = s.proxy_header->source();
+    t.destination = s.proxy_header->destination();
+    return t;
+  }
+  if (s.unix_listener) return t;
+  asio::error_code ec;
+  const auto remote = s.client.socket().remote_endpoint(ec);
+  if (!ec) t.source = to_endpoint(remote);
+  const auto local = s.client.socket().local_endpoint(ec);
+  if (!ec) t.destination = to_endpoint(local);
+  return t;
+}
+
+Endpoint unspecified_like(const IpAddress& address) {
+  return Endpoint{address.is_v4() ? IpAddress::from_v4(0) : *IpAddress::parse("::"), 0};
+}
 
 bool plan_upstream_proxy_header(const runtime::Session& s, const request_path::Exchange& x,
                                 PlannedProxyHeader& out) {
@@ -37,14 +62,18 @@ bool plan_upstream_proxy_header(const runtime::Session& s, const request_path::E
   f = ProxyHeaderFields{};
   f.version = mode == config::UpstreamProxyProtocol::kV1 ? ProxyVersion::kV1 : ProxyVersion::kV2;
   f.command = ProxyCommand::kProxy;
+  // The client's port is known only when its IP is the transport's own source; a client
+  // resolved from a header has none.
+  const TransportEndpoints t = transport_endpoints(const_cast<runtime::Session&>(s));
+  const bool transport_client = x.identity.source == ClientIpSource::kPeer ||
+                                x.identity.source == ClientIpSource::kProxyProtocol;
   f.source = Endpoint{*x.identity.client_ip, 0};
-  const std::optional<IpAddress> local =
-      s.unix_listener ? std::nullopt : local_address(const_cast<runtime::Session&>(s));
-  if (local && local->is_v4() == f.source.address.is_v4())
-    f.destination = Endpoint{*local, 0};
+  if (transport_client && t.source && t.source->address == f.source.address)
+    f.source.port = t.source->port;
+  if (t.destination && t.destination->address.is_v4() == f.source.address.is_v4())
+    f.destination = *t.destination;
   else
-    f.destination =
-        Endpoint{f.source.address.is_v4() ? IpAddress::from_v4(0) : *IpAddress::parse("::"), 0};
+    f.destination = unspecified_like(f.source.address);
   if (f.version == ProxyVersion::kV1) return true;
   std::array<char, 256> host;
   const std::string_view authority = request_path::normalize_host(x.head->host, host);

@@ -103,8 +103,24 @@ class TcpRelay(DoormanTestCase):
         data = capture.next_capture(contains=b"GET /relay")
         rc, r = pp.decode(data)
         self.assertEqual(rc, 0, r)
-        self.assertEqual((r["version"], r["src"]), (2, "203.0.113.9:0"))
+        # Both endpoints of the received header pass on, ports included (HAProxy does the same).
+        self.assertEqual((r["version"], r["src"], r["dst"]), (2, "203.0.113.9:5000", "127.0.0.1:80"))
         self.assertEqual(data[r["consumed"]:], b"GET /relay HTTP/1.1\r\n\r\n")
+
+    def test_send_proxy_names_the_socket_client_with_its_port(self):
+        capture = pp.CapturingServer()
+        self.cleanups.append(capture.close)
+        d = self.start_doorman(relay_config(f"127.0.0.1:{capture.port}",
+                                            'upstream_proxy_protocol = "v1"'))
+        s = connect(d.port)
+        client_port = s.getsockname()[1]
+        s.sendall(b"GET /relay HTTP/1.1\r\n\r\n")
+        self.assertIn(b"200 OK", read_until_eof(s))
+        s.close()
+        rc, r = pp.decode(capture.next_capture(contains=b"GET /relay"))
+        self.assertEqual(rc, 0, r)
+        self.assertEqual((r["version"], r["src"], r["dst"]),
+                         (1, f"127.0.0.1:{client_port}", f"127.0.0.1:{d.port}"))
 
     def test_tls_terminating_relay(self):
         key = os.path.join(self.tmp.path, "k.pem")

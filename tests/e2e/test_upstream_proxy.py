@@ -99,6 +99,7 @@ class UpstreamProxy(DoormanTestCase):
         if xff:
             head += f"X-Forwarded-For: {xff}\r\n"
         with RawConnection(port) as c:
+            self.client_port = c.sock.getsockname()[1]
             c.send(head + "\r\n")
             self.assertEqual(c.read_response().status, 200)
         data = self.capture.next_capture(contains=b"GET /x")
@@ -117,8 +118,9 @@ class UpstreamProxy(DoormanTestCase):
         d = self.start_doorman(config(self.capture.port, "v2"))
         r, headers = self.forwarded(d.port, xff="198.51.100.7")
         self.assertEqual((r["version"], r["command"], r["family"]), (2, "PROXY", "TCP4"))
+        # A client resolved from a header has no port; dst is where the client connected.
         self.assertEqual(r["src"], "198.51.100.7:0")
-        self.assertEqual(r["dst"], "127.0.0.1:0")
+        self.assertEqual(r["dst"], f"127.0.0.1:{d.port}")
         self.assertEqual(headers["x-forwarded-for"], "198.51.100.7")
         self.assertEqual(r["typed"]["authority"], "example.com")
         self.assertEqual(bytes.fromhex(r["typed"]["unique_id_hex"]).decode(), headers["x-request-id"])
@@ -130,9 +132,30 @@ class UpstreamProxy(DoormanTestCase):
     def test_v1(self):
         d = self.start_doorman(config(self.capture.port, "v1"))
         r, _ = self.forwarded(d.port)
-        self.assertEqual((r["version"], r["family"], r["src"]), (1, "TCP4", "127.0.0.1:0"))
+        # The socket peer is the client: its real source port goes upstream.
+        self.assertEqual((r["version"], r["family"], r["src"], r["dst"]),
+                         (1, "TCP4", f"127.0.0.1:{self.client_port}", f"127.0.0.1:{d.port}"))
         r, _ = self.forwarded(d.port, xff="2001:db8::10")
         self.assertEqual((r["family"], r["src"]), ("TCP6", "[2001:db8::10]:0"))
+
+    def test_proxy_in_proxy_out_keeps_both_endpoints(self):
+        d = self.start_doorman(config(self.capture.port, "v2", 'proxy_protocol = "v1"'))
+        with RawConnection(d.port) as c:
+            c.send("PROXY TCP4 203.0.113.9 192.0.2.1 40000 443\r\n"
+                   "GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            self.assertEqual(c.read_response().status, 200)
+        rc, r = pp.decode(self.capture.next_capture(contains=b"GET /x"))
+        self.assertEqual(rc, 0, r)
+        self.assertEqual((r["src"], r["dst"]), ("203.0.113.9:40000", "192.0.2.1:443"))
+        # The same listener with an X-Forwarded-For from the (untrusted) PROXY client: ignored in
+        # auto mode, so the PROXY source and its port still go upstream.
+        with RawConnection(d.port) as c:
+            c.send("PROXY TCP6 2001:db8::5 2001:db8::1 5555 8443\r\n"
+                   "GET /x HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
+            self.assertEqual(c.read_response().status, 200)
+        rc, r = pp.decode(self.capture.next_capture(contains=b"GET /x"))
+        self.assertEqual((r["family"], r["src"], r["dst"]),
+                         ("TCP6", "[2001:db8::5]:5555", "[2001:db8::1]:8443"))
 
     def test_connections_are_not_pooled(self):
         origin = KeepAliveCapture()
