@@ -63,17 +63,29 @@ bool is_noscript(const redisReply* r) {
 
 RateLimitBackend::RateLimitBackend(std::string host, uint16_t port,
                                    std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), timeout_(timeout) {
+    : host_(std::move(host)), port_(port), timeout_(timeout) {}
+
+RateLimitBackend::~RateLimitBackend() {
+  stop();
+}
+
+void RateLimitBackend::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable() || stop_) return;
   thread_ = std::thread([this] { run(); });
 }
 
-RateLimitBackend::~RateLimitBackend() {
+void RateLimitBackend::stop() {
+  std::vector<Job> left;
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
+    left.swap(queue_);  // never started: nobody else will answer these
   }
+  available_.store(false, std::memory_order_relaxed);
   wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+  for (Job& job : left) job.done(std::nullopt);
 }
 
 std::string RateLimitBackend::describe() const {
@@ -87,9 +99,17 @@ void RateLimitBackend::check(uint32_t policy_id, const RateLimitPolicy& policy,
       std::chrono::duration_cast<std::chrono::microseconds>(policy.emission_interval()).count(), 1);
   Job job{"doorman:rl:" + std::to_string(policy_id) + ":" + key.to_string(), interval_us,
           interval_us * static_cast<long long>(policy.effective_burst()), std::move(done)};
+  bool queued = false;
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(job));
+    if (!stop_) {
+      queue_.push_back(std::move(job));
+      queued = true;
+    }
+  }
+  if (!queued) {  // stopped (the server is shutting down): fail at once, on the caller's thread
+    job.done(std::nullopt);
+    return;
   }
   wake_.notify_one();
 }
@@ -172,6 +192,12 @@ void RateLimitBackend::run() {
     }
     lock.lock();
   }
+  // Stopping: fail what is still queued now, while the askers' event loops are alive (stop()'s
+  // contract), instead of leaving callbacks that point at them to a later destructor.
+  std::vector<Job> left;
+  left.swap(queue_);
+  lock.unlock();
+  for (Job& job : left) job.done(std::nullopt);
 }
 
 }  // namespace doorman::redis

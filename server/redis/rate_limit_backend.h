@@ -19,6 +19,12 @@
 //   is logged once on stderr.
 // - A late answer is dropped; its request has counted in Redis anyway (it may cost that client
 //   one request of budget; never more).
+// - Lifetime: constructing one starts nothing (`doorman check`/`explain` compile a snapshot
+//   too); start() starts the thread (`serve` only, runtime/server.cc). stop() joins it and
+//   fails every question still queued (each `done` runs exactly once, with nullopt); after it,
+//   check() fails at once on the caller's thread. Because the callbacks post onto the askers'
+//   event loops, stop() must return before those loops are destroyed: the server stops the
+//   backend after the drain and before it stops and destroys its workers.
 // Thread safety: check() from any thread; the callback runs on the thread that owns `executor`.
 #pragma once
 
@@ -45,10 +51,14 @@ class RateLimitBackend {
   RateLimitBackend(const RateLimitBackend&) = delete;
   RateLimitBackend& operator=(const RateLimitBackend&) = delete;
 
+  void start();
+  void stop();  // idempotent; the destructor calls it. May wait for one round trip (io timeout).
+
   // False while the connection is down: the caller should fall back without asking.
   bool available() const { return available_.load(std::memory_order_relaxed); }
   // Queues one GCRA step for (policy_id, key); `done` runs on the backend thread with the
-  // decision, or nullopt when Redis failed. The caller moves it to its own thread.
+  // decision, or nullopt when Redis failed (or at once on this thread after stop()). The
+  // caller moves it to its own thread.
   void check(uint32_t policy_id, const RateLimitPolicy& policy, const IpAddress& key,
              Callback done);
   // A worker's answer came too late: counts as a failure for the reachable/unreachable log.

@@ -64,6 +64,10 @@ class Line {
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
     raw(std::string_view(digits, static_cast<std::size_t>(end - digits)));
   }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    raw(v ? "true" : "false");
+  }
   void millis(std::string_view k, double ms) {
     key(k);
     char digits[32];
@@ -89,7 +93,15 @@ class Line {
 
 }  // namespace
 
-DiagnosticsLog::DiagnosticsLog(std::string path) : path_(std::move(path)) {
+DiagnosticsLog::DiagnosticsLog(std::string path) : path_(std::move(path)) {}
+
+DiagnosticsLog::~DiagnosticsLog() {
+  stop();
+  if (fd_ > 2) ::close(fd_);
+}
+
+void DiagnosticsLog::start() {
+  if (writer_.joinable()) return;
   reopen();
   struct sigaction action {};
   action.sa_handler = on_sigusr1;
@@ -99,14 +111,14 @@ DiagnosticsLog::DiagnosticsLog(std::string path) : path_(std::move(path)) {
   writer_ = std::thread([this] { run(); });
 }
 
-DiagnosticsLog::~DiagnosticsLog() {
+void DiagnosticsLog::stop() {
+  if (!writer_.joinable()) return;
   {
     std::lock_guard lock(stop_mutex_);
     stop_ = true;
   }
   stop_cv_.notify_all();
-  writer_.join();
-  if (fd_ > 2) ::close(fd_);
+  writer_.join();  // its last pass wrote everything buffered
 }
 
 void DiagnosticsLog::reopen() {
@@ -252,9 +264,25 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
           : std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - x.started)
                 .count();
   l.millis("duration_ms", ms);
-  // Not measured by the upstream stage yet: null rather than a made-up number.
-  l.null("upstream_connect_ms");
-  l.null("upstream_ttfb_ms");
+  // The upstream stage's clock readings (Exchange::upstream_timing): null for what did not
+  // happen, never a made-up number. A pooled connection has no connect time.
+  const UpstreamTiming& t = x.upstream_timing;
+  using TimePoint = UpstreamTiming::TimePoint;
+  const auto between = [](TimePoint from, TimePoint to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+  };
+  if (t.connected != TimePoint{})
+    l.millis("upstream_connect_ms", between(t.connect_started, t.connected));
+  else
+    l.null("upstream_connect_ms");
+  if (t.head_sent != TimePoint{} && t.first_byte != TimePoint{})
+    l.millis("upstream_ttfb_ms", between(t.head_sent, t.first_byte));
+  else
+    l.null("upstream_ttfb_ms");
+  if (t.used())
+    l.boolean("upstream_reused", t.reused);
+  else
+    l.null("upstream_reused");
   if (x.route_runtime != nullptr && x.status != 0 && x.reason == Reason::kNone)
     l.string("upstream", s.snapshot.upstreams[x.route_runtime->upstream_index].text);
   else

@@ -8,6 +8,10 @@
 //   into a fixed buffer and appends it to its own thread's buffer (a mutex only the writer
 //   thread ever contends for); a writer thread swaps the buffers out every 50 ms and writes
 //   them with one write() each. SIGUSR1 makes the writer reopen the file (log rotation).
+// - Constructing one has no side effect (`doorman check` and `explain` compile a snapshot too):
+//   start() opens the file, installs the SIGUSR1 handler and starts the writer; only `serve`
+//   calls it (runtime/server.cc). stop() writes what is buffered and joins the writer; call it
+//   after the workers stopped writing. Lines written before start() wait in their buffers.
 // - A buffer over 4 MiB (the writer cannot keep up) drops new lines and counts them; the count is
 //   reported on stderr when the writer catches up. The request path never waits on the disk.
 // - log_diagnostics() formats the fields listed in docs/logs.md; strings are JSON-escaped
@@ -38,6 +42,8 @@ class DiagnosticsLog {
   DiagnosticsLog(const DiagnosticsLog&) = delete;
   DiagnosticsLog& operator=(const DiagnosticsLog&) = delete;
 
+  void start();
+  void stop();  // idempotent; the destructor calls it
   void write(std::string_view line);
 
  private:

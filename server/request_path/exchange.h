@@ -30,6 +30,21 @@ struct LogFields {
   std::string_view target_view() const { return {target.data(), target_size}; }
 };
 
+// When the upstream stage reached each step (docs/logs.md: upstream_connect_ms,
+// upstream_ttfb_ms, upstream_reused). A default (zero) time point means "did not happen": a
+// local reply, builtin:echo, a reused connection (no connect), a failure before the step. One
+// clock read per step, no allocation. A retry on a fresh connection overwrites them.
+struct UpstreamTiming {
+  using TimePoint = std::chrono::steady_clock::time_point;
+  TimePoint connect_started{};  // a NEW connection's connect began
+  TimePoint connected{};        // ... and succeeded
+  TimePoint head_sent{};        // the request head (and the body bytes read with it) was written
+  TimePoint first_byte{};       // the first byte of the upstream's response arrived
+  bool reused = false;          // the request went out on a pooled keep-alive connection
+  // Whether a real upstream connection (new or pooled) was involved at all.
+  bool used() const { return reused || connect_started != TimePoint{}; }
+};
+
 struct Exchange {
   std::chrono::steady_clock::time_point started;
   const RequestHead* head = nullptr;  // valid until the body is streamed
@@ -55,6 +70,7 @@ struct Exchange {
   bool sent_continue = false;     // doorman answered Expect: 100-continue itself
   bool retried = false;
   RateLimitNote rate_limit;  // the rate_limit stage's outcome and response fields
+  UpstreamTiming upstream_timing;
   LogFields log;
 };
 

@@ -36,7 +36,9 @@ bool has_body(const BodyFraming& framing) {
 asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t target) {
   upstream::Pool& pool = s.worker.pool();
   s.upstream = pool.make(target);
-  s.arm(Phase::kUpstreamConnect, s.snapshot.config.timeouts.upstream_connect);
+  UpstreamTiming& t = x.upstream_timing;
+  t = UpstreamTiming{};  // a retry's fresh connection replaces the failed attempt's times
+  t.connect_started = s.arm(Phase::kUpstreamConnect, s.snapshot.config.timeouts.upstream_connect);
   auto [ec] = co_await s.upstream->socket.async_connect(pool.endpoint(target), kNoThrow);
   if (ec) {
     x.reason = s.timed_out == Phase::kUpstreamConnect ? Reason::kUpstreamConnectTimeout
@@ -48,6 +50,7 @@ asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t targ
     asio::error_code ignored;
     s.upstream->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
+  t.connected = std::chrono::steady_clock::now();
   co_return true;
 }
 
@@ -69,6 +72,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
     const bool sends_proxy =
         x.route->edge.upstream_proxy_protocol != config::UpstreamProxyProtocol::kOff;
     if (attempt == 0 && !sends_proxy) s.upstream = s.worker.pool().take_idle(target);
+    if (s.upstream) x.upstream_timing.reused = true;  // no connect to time
     if (!s.upstream) {
       if (!co_await connect_upstream(s, x, target)) co_return;
       if (sends_proxy && !co_await upstream::send_upstream_proxy_header(s, x)) {

@@ -58,6 +58,9 @@ int run_server(std::shared_ptr<const Snapshot> snapshot) {
     }
   }
 
+  // After the mask: the diagnostics writer and the Redis thread never take SIGTERM themselves.
+  start_background_threads(*snapshot);
+
   std::mutex mutex;
   std::condition_variable finished_cv;
   std::size_t finished = 0;
@@ -88,8 +91,13 @@ int run_server(std::shared_ptr<const Snapshot> snapshot) {
                                               [&] { return finished == workers.size(); });
     if (!drained) std::fprintf(stderr, "doorman: drain timeout, closing what is left\n");
   }
+  // The Redis thread posts its answers onto the workers' io_contexts: stop it (every question
+  // answered or failed, the thread joined) while they are all alive. A worker still serving
+  // after a drain timeout falls back at once from here on.
+  stop_rate_limit_backend(*snapshot);
   for (auto& worker : workers) worker->context().stop();
   for (std::thread& t : threads) t.join();
+  stop_diagnostics_log(*snapshot);  // every worker has written its last line
   for (const BoundListener& b : *bound)
     if (b.unix_fd >= 0) ::unlink(b.section->address.path.c_str());
   std::fprintf(stderr, "doorman: stopped\n");

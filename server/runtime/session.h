@@ -83,7 +83,7 @@ struct Session {
   Worker& worker;
   const Snapshot& snapshot;
   ClientStream client;  // plain, or TLS after request_path/tls.cc
-  IpAddress peer;  // IPv4-mapped normalized; 127.0.0.1 for a unix listener
+  IpAddress peer;       // IPv4-mapped normalized; 127.0.0.1 for a unix listener
   bool unix_listener = false;
   // PROXY protocol listeners (request_path/proxy_header.h): the TCP peer, kept for logs when the
   // header's source became `peer`, and the header itself with its TLVs.
@@ -114,11 +114,15 @@ struct Session {
   bool closing = false;       // draining: answer "Connection: close" and stop after this request
   bool done = false;
 
-  void arm(Phase p, std::chrono::milliseconds d) {
+  // Returns the clock reading it used, so a stage that also times itself (the upstream connect,
+  // request_path/upstream.cc) needs no second read.
+  std::chrono::steady_clock::time_point arm(Phase p, std::chrono::milliseconds d) {
     phase = p;
-    deadline = std::chrono::steady_clock::now() + d;
+    const auto now = std::chrono::steady_clock::now();
+    deadline = now + d;
     // The watchdog sleeps until watchdog_wakes; wake it only if the deadline moved earlier.
     if (deadline < watchdog_wakes) watchdog.cancel();
+    return now;
   }
   void disarm() { phase = Phase::kNone; }
   void close_upstream() {

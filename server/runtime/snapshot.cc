@@ -3,6 +3,7 @@
 #include "doorman/cidr.h"
 #include "doorman/cloudflare_ranges.h"
 #include "ranges/ranges_runtime.h"
+#include "redis/rate_limit_backend.h"
 #include "request_path/diagnostics_log.h"
 #include "request_path/rate_limit.h"
 
@@ -94,6 +95,21 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
   snapshot->rate_limits = request_path::make_rate_limits(c);
   snapshot->diagnostics = request_path::make_diagnostics_log(c);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+void start_background_threads(const Snapshot& snapshot) {
+  if (snapshot.diagnostics) snapshot.diagnostics->start();
+  if (snapshot.rate_limits && snapshot.rate_limits->shared())
+    snapshot.rate_limits->shared()->start();
+}
+
+void stop_rate_limit_backend(const Snapshot& snapshot) {
+  if (snapshot.rate_limits && snapshot.rate_limits->shared())
+    snapshot.rate_limits->shared()->stop();
+}
+
+void stop_diagnostics_log(const Snapshot& snapshot) {
+  if (snapshot.diagnostics) snapshot.diagnostics->stop();
 }
 
 }  // namespace doorman::runtime

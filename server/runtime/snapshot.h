@@ -22,7 +22,7 @@
 namespace doorman::request_path {
 class RateLimits;      // request_path/rate_limit.h
 class DiagnosticsLog;  // request_path/diagnostics_log.h
-}
+}  // namespace doorman::request_path
 
 namespace doorman::runtime {
 
@@ -62,5 +62,15 @@ struct Snapshot {
 
 std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     const config::Config& config);
+
+// The snapshot's background threads: the diagnostics writer and the Redis rate-limit backend.
+// compile_snapshot() starts neither, so `doorman check` and `explain` have no side effect (no
+// thread, no connection, no log file). run_server() starts them once the signals are masked
+// (the threads inherit the mask), stops the Redis backend after the drain while the workers'
+// event loops are still alive (its answers are posted onto them), and stops the writer last,
+// after the workers wrote their final lines.
+void start_background_threads(const Snapshot& snapshot);
+void stop_rate_limit_backend(const Snapshot& snapshot);
+void stop_diagnostics_log(const Snapshot& snapshot);
 
 }  // namespace doorman::runtime

@@ -68,6 +68,8 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
     auto [ec, written] =
         co_await asio::async_write(*upstream, std::span(s.gather.data(), n), kNoThrow);
     if (ec) co_return SendStatus::kUpstreamFailed;
+    // upstream_ttfb_ms counts from here (docs/logs.md); builtin:echo (no socket) is not timed.
+    x.upstream_timing.head_sent = std::chrono::steady_clock::now();
   }
   x.bytes_in += step.take;
   if (step.done) {

@@ -49,6 +49,7 @@ asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
     }
     auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
     if (ec || n == 0) co_return any_byte ? HeadRead::kFailed : HeadRead::kClosedEarly;
+    if (!any_byte) x.upstream_timing.first_byte = std::chrono::steady_clock::now();
     any_byte = true;
     s.out.end += n;
   }
