@@ -8,8 +8,9 @@
 //   (asio::async_write, coroutines with as_tuple), dispatching at initiation: no virtual calls,
 //   no allocation beyond what the chosen layer does.
 // - async_receive() is always the raw socket (MSG_PEEK for the PROXY header, before TLS).
-// - shutdown()/close() act on the socket: a close ends TLS without close_notify, which HTTP/1.1
-//   tolerates because every response is length-delimited or chunked (RFC 9112 §9.8).
+// - shutdown()/close() act on the socket only. A connection that ends normally sends TLS
+//   close_notify first (Connection::send_close_notify); closes for errors, timeouts and drains of
+//   idle connections do not, which HTTP/1.1 tolerates (RFC 9112 §9.8).
 // Thread safety: the connection's worker thread only, like the socket.
 #pragma once
 

@@ -7,8 +7,8 @@
 #include "request_path/diagnostics_log.h"
 #include "request_path/exchange.h"
 #include "request_path/proxy_header.h"
-#include "request_path/redirect.h"
 #include "request_path/rate_limit.h"
+#include "request_path/redirect.h"
 #include "request_path/request_head.h"
 #include "request_path/rewrite.h"
 #include "request_path/route.h"
@@ -121,10 +121,26 @@ asio::awaitable<void> Connection::serve() {
     if (s.snapshot.diagnostics) log_diagnostics(s, x);
     if (!x.keep_alive || s.closing) break;
   }
-  s.done = true;
   s.close_upstream();
+  co_await send_close_notify(s);
+  s.done = true;
   s.close_client();
   s.watchdog.cancel();
+}
+
+// A TLS connection ends with close_notify (RFC 8446 §6.1), so a client reading to the end can
+// tell a complete response from a truncated one (OpenSSL 3 reports a bare TCP close as
+// "unexpected eof"). The client's own close_notify is not awaited (§6.1 lets the closer go at
+// once): marking it received makes SSL_shutdown complete as soon as ours is written. A client
+// that stops reading is bounded by body_idle; a socket already closed fails at once.
+asio::awaitable<void> Connection::send_close_notify(Session& s) {
+  ClientStream::Tls* tls = s.client.tls();
+  if (!tls || !s.client.socket().is_open() || !SSL_is_init_finished(tls->native_handle()))
+    co_return;
+  SSL_set_shutdown(tls->native_handle(), SSL_RECEIVED_SHUTDOWN);
+  s.arm(Phase::kBodyIdle, s.snapshot.config.timeouts.body_idle);
+  co_await tls->async_shutdown(kNoThrow);
+  s.disarm();
 }
 
 asio::awaitable<void> Connection::watch() {

@@ -144,6 +144,27 @@ https_redirect = true
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["proxy_protocol"]["version"], 1)
 
+    def test_connection_close_ends_with_close_notify(self):
+        d = self.start_doorman(self.config())
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(self.exact[0])
+        # Without this option a TCP close without close_notify raises SSLEOFError ("unexpected
+        # eof"), which is exactly what a truncated response looks like to a careful client.
+        ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx.maximum_version = version
+            with ctx.wrap_socket(connect(d.port), server_hostname="exact.test",
+                                 suppress_ragged_eofs=False) as s:
+                s.sendall(b"GET /c HTTP/1.1\r\nHost: exact.test\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    piece = s.recv(65536)  # b"" only after the server's close_notify
+                    if not piece:
+                        break
+                    data += piece
+            self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data[:100])
+            self.assertIn(b'"path":"/c"', data)
+
     def test_plain_http_to_a_tls_port_is_closed(self):
         d = self.start_doorman(self.config())
         with RawConnection(d.port) as c:
