@@ -226,8 +226,6 @@ constexpr auto kWhichBySize = [] {
   return table;
 }();
 
-const ForwardingHeaders kNoForwardingHeaders;  // constant-initialised: every header absent
-
 constexpr std::string_view kForwardingNames[ForwardingHeaders::kCount] = {
     kXForwardedForHeader, kForwardedHeader, kXForwardedProtoHeader, kCfVisitorHeader};
 constexpr KnownName kForwardingKnownNames[ForwardingHeaders::kCount] = {
@@ -383,20 +381,32 @@ void apply_forwarding(ClientIpDecision& d, const ForwardingOutcome& outcome,
   accept(d, outcome.answer, outcome.source, outcome.reason);
 }
 
-void decide_proto(ClientIpDecision& d, const ResolveRequest& r, const ForwardingHeaders& headers,
+// The scheme headers from the index when one was built, else straight from the request.
+std::optional<Scheme> read_x_forwarded_proto(const ForwardingHeaders* headers,
+                                             const ResolveRequest& r) {
+  if (headers == nullptr)
+    return read_x_forwarded_proto(HeaderLines(r.headers, kXForwardedProtoHeader));
+  // read_x_forwarded_proto's rule (one line, one scheme) on the line already found.
+  const auto value = headers->only_value(ForwardingHeaders::kXForwardedProto);
+  return value ? parse_scheme(*value) : std::nullopt;
+}
+std::optional<Scheme> read_cf_visitor(const ForwardingHeaders* headers, const ResolveRequest& r) {
+  return read_cf_visitor(headers != nullptr ? headers->lines(ForwardingHeaders::kCfVisitor)
+                                            : HeaderLines(r.headers, kCfVisitorHeader));
+}
+
+void decide_proto(ClientIpDecision& d, const ResolveRequest& r, const ForwardingHeaders* headers,
                   std::optional<Scheme> forwarded_proto, ResolveTrace* trace) {
   if (r.tls_terminated) {
     d.proto = {Scheme::kHttps, ProtoSource::kTls};
   } else if (r.mode != SourceIpMode::kDirect && (d.peer_trusted || d.cloudflare_matched)) {
     // Only a peer we trust may tell us the browser-facing scheme; a direct client could
     // otherwise skip an HTTPS redirect by sending X-Forwarded-Proto: https.
-    // read_x_forwarded_proto's rule (one line, one scheme) on the line already found.
-    const auto xfp = headers.only_value(ForwardingHeaders::kXForwardedProto);
-    if (auto s = xfp ? parse_scheme(*xfp) : std::nullopt) {
+    if (auto s = read_x_forwarded_proto(headers, r)) {
       d.proto = {*s, ProtoSource::kXForwardedProto};
     } else if (forwarded_proto) {
       d.proto = {*forwarded_proto, ProtoSource::kForwarded};
-    } else if (auto v = read_cf_visitor(headers.lines(ForwardingHeaders::kCfVisitor))) {
+    } else if (auto v = read_cf_visitor(headers, r)) {
       d.proto = {*v, ProtoSource::kCfVisitor};
     }
   }
@@ -419,13 +429,12 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
            (d.peer_trusted ? " is in the trusted set" : " is not in the trusted set") +
            (d.peer_in_cloudflare ? ", is in the Cloudflare set" : ", is not in the Cloudflare set");
   });
-  // Only a trusted or Cloudflare peer gets its forwarding headers read (the walk, and the proto
-  // decision); for anyone else the request's fields are not even scanned.
-  // (Built only then: even zeroing it is a measurable share of an untrusted peer's decision.)
+  // The index pays off when a walk may read several headers; a Cloudflare peer only has its
+  // scheme headers read, and an untrusted one nothing, so neither builds it.
   std::optional<ForwardingHeaders> found;
-  if (r.mode != SourceIpMode::kDirect && (d.peer_trusted || d.peer_in_cloudflare))
+  if (d.peer_trusted && (r.mode == SourceIpMode::kAuto || r.mode == SourceIpMode::kTrustedProxy))
     found.emplace(r.headers);
-  const ForwardingHeaders& headers = found ? *found : kNoForwardingHeaders;
+  const ForwardingHeaders* headers = found ? &*found : nullptr;
   std::optional<Scheme> forwarded_proto;
   IpAddress cf_client;
   switch (r.mode) {
@@ -469,7 +478,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
         reject(d, ClientIpReason::kUntrustedPeer, trace);
         break;
       }
-      ForwardingOutcome outcome = walk_forwarding_headers(r, headers, trace, d);
+      ForwardingOutcome outcome = walk_forwarding_headers(r, *headers, trace, d);
       if (!outcome.present) {
         reject(d, ClientIpReason::kMissingForwardingHeader, trace);
         break;
@@ -498,7 +507,7 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
         if (fallback == ClientIpReason::kOk) fallback = reason;
       }
       if (d.peer_trusted) {
-        ForwardingOutcome outcome = walk_forwarding_headers(r, headers, trace, d);
+        ForwardingOutcome outcome = walk_forwarding_headers(r, *headers, trace, d);
         if (outcome.present) {
           forwarded_proto = outcome.forwarded_proto;
           apply_forwarding(d, outcome, r, /*reject_on_mismatch=*/false, trace);
