@@ -43,8 +43,11 @@ class IpAddress {
       // All 16 bytes in one value and one store: a copy of the address right after (the walk
       // makes several) then reads it back from that one store, which the CPU forwards; a
       // 16-byte read across two smaller stores would wait for them to reach the cache.
-      unsigned __int128 value = (static_cast<unsigned __int128>(0xffff) << 32) | host_order;
-      if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap128(value);
+      using U128 = unsigned __int128;
+      // Bytes 10-11 are 0xff, 12-15 the address in network order (as integers in memory order).
+      const U128 value = std::endian::native == std::endian::little
+                             ? U128{__builtin_bswap32(host_order)} << 96 | U128{0xffff} << 80
+                             : U128{0xffff} << 32 | host_order;
       std::memcpy(a.bytes_.data(), &value, 16);
       return a;
     }
