@@ -29,7 +29,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    // CDN range lists: cache overlay now, refreshes on their own thread (docs/cloudflare.md).
+    // CDN range lists: cache overlay now, refreshes on their own thread (docs/cloudflare.md),
+    // which must not take the SIGTERM meant for run_server's sigwait.
+    runtime::block_shutdown_signals();
     auto ranges_service = ranges::start_ranges(**snapshot);
     exit_code = runtime::run_server(std::move(*snapshot));
   });

@@ -20,18 +20,29 @@ std::size_t worker_count(const config::Config& config) {
   return n == 0 ? 1 : n;
 }
 
-}  // namespace
-
-int run_server(std::shared_ptr<const Snapshot> snapshot) {
-  const config::Config& config = snapshot->config;
-  // Signals are taken synchronously by this thread (sigwait); workers inherit the mask so none
-  // of them is interrupted. A peer closing mid-write must be an error code, not SIGPIPE.
+sigset_t shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+void block_shutdown_signals() {
+  // Signals are taken synchronously by run_server's thread (sigwait); every thread started
+  // after this inherits the mask, so none of them is interrupted. A peer closing mid-write must
+  // be an error code, not SIGPIPE.
+  const sigset_t signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+}
+
+int run_server(std::shared_ptr<const Snapshot> snapshot) {
+  const config::Config& config = snapshot->config;
+  block_shutdown_signals();
+  const sigset_t signals = shutdown_signals();
 
   const std::size_t n = worker_count(config);
   const uint32_t per_worker = static_cast<uint32_t>((config.limits.max_connections + n - 1) / n);

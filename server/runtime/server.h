@@ -13,6 +13,10 @@
 
 namespace doorman::runtime {
 
+// Blocks SIGTERM/SIGINT in the calling thread (and so in every thread it starts later) and
+// ignores SIGPIPE. Call it before starting any background thread; run_server() calls it too.
+void block_shutdown_signals();
+
 int run_server(std::shared_ptr<const Snapshot> snapshot);
 
 }  // namespace doorman::runtime
