@@ -68,13 +68,18 @@ void print(const std::string& raw, const nlohmann::json& j, bool as_json) {
     std::printf("%s\n", raw.c_str());
     return;
   }
-  // TIME STATUS REASON CLIENT_IP (SOURCE) via PEER  METHOD HOST PATH  ROUTE  MS  RATE  RID
+  // TIME STATUS REASON CLIENT_IP (SOURCE) via PEER  METHOD HOST PATH  ROUTE  MS [UPSTREAM]
+  // RATE  RID; UPSTREAM is "up=CONNECT+TTFBms" ("-" for a reused connection), only when an
+  // upstream answered.
   const std::string client = text(j, "client_ip") + " (" + text(j, "client_ip_source") + ")";
-  std::printf("%-24s %3s %-22s %-40s via %-15s %-6s %s%s  route=%s  %sms  rl=%s  id=%s\n",
+  std::string upstream;
+  if (const std::string ttfb = text(j, "upstream_ttfb_ms"); ttfb != "-")
+    upstream = " up=" + text(j, "upstream_connect_ms") + "+" + ttfb + "ms";
+  std::printf("%-24s %3s %-22s %-40s via %-15s %-6s %s%s  route=%s  %sms%s  rl=%s  id=%s\n",
               text(j, "time").c_str(), text(j, "status").c_str(), text(j, "reason").c_str(),
               client.c_str(), text(j, "socket_peer").c_str(), text(j, "method").c_str(),
               text(j, "host").c_str(), text(j, "path").c_str(), text(j, "route").c_str(),
-              text(j, "duration_ms").c_str(), text(j, "rate_limit").c_str(),
+              text(j, "duration_ms").c_str(), upstream.c_str(), text(j, "rate_limit").c_str(),
               text(j, "request_id").c_str());
 }
 
