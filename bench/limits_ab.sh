@@ -3,7 +3,7 @@
 # one doorman build as the candidate, restarted every round, alternating between a config WITH a
 # rate limit on its route (odd rounds) and the same config WITHOUT one (even rounds). HAProxy runs
 # in every round as the yardstick, so each round's doorman/HAProxy ratio cancels machine drift;
-# the limit's cost is median(ratio, limits on) / median(ratio, limits off) - 1.
+# the cost is taken over neighbouring (on, off) round pairs (limits_ab_report.py).
 #
 # The limit (1,000,000 requests per second, burst 1,000,000) is never reached, so every request
 # pays the whole path (key from the resolved IP, GCRA update, RateLimit-Policy / RateLimit
@@ -31,7 +31,6 @@ limit=""
 cat > "$BENCH_WORKDIR/doorman.toml" <<TOML
 [server]
 workers = 1
-trusted_proxies = ["127.0.0.0/8"]
 [log]
 access = "off"
 [cloudflare]
@@ -40,7 +39,6 @@ refresh = false
 address = "127.0.0.1:$BENCH_CANDIDATE_PORT"
 [[route]]
 upstream = "127.0.0.1:$BENCH_ORIGIN_PORT"
-source_ip = "trusted-proxy"
 $limit
 TOML
 exec "$AB_DOORMAN" serve --config "$BENCH_WORKDIR/doorman.toml"
@@ -50,34 +48,5 @@ export AB_STATE=$state AB_DOORMAN=$doorman
 "$harness/run.sh" --candidate "bash $state/candidate.sh" --targets haproxy,candidate \
   --scenarios ka-small --rounds "$rounds" --json "$json" >&2
 
-python3 - "$json" "$state/variants" <<'EOF'
-import json, statistics, sys
-runs = json.load(open(sys.argv[1]))["runs"]
-variants = {}
-for line in open(sys.argv[2]):
-    n, v = line.split()
-    variants[int(n)] = v
-by_round = {}
-for r in runs:
-    if r.get("warmup") or r["scenario"] != "ka-small":
-        continue
-    by_round.setdefault(r["round"], {})[r["target"]] = r["rps"]
-ratios = {"on": [], "off": []}
-for rnd in sorted(by_round):
-    t = by_round[rnd]
-    v = variants.get(rnd)
-    if v is None or "candidate" not in t or "haproxy" not in t:
-        continue
-    ratio = t["candidate"] / t["haproxy"]
-    ratios[v].append(ratio)
-    print(f"round {rnd:2d} limits {v:3s}: doorman {t['candidate']:9.0f} req/s, "
-          f"HAProxy {t['haproxy']:9.0f} req/s, ratio {ratio:.3f}")
-if len(variants) != len(by_round):
-    sys.exit(f"the candidate started {len(variants)} times in {len(by_round)} rounds: "
-             "variants cannot be matched to rounds")
-on, off = statistics.median(ratios["on"]), statistics.median(ratios["off"])
-print(f"median doorman/HAProxy: limits on {on:.3f}, off {off:.3f}; "
-      f"limits cost {100 * (1 - on / off):+.1f}% req/s (positive = slower with limits)")
-print(f"harness JSON: {sys.argv[1]}")
-EOF
+python3 "$(dirname "$0")/limits_ab_report.py" "$json" "$state/variants"
 rm -rf "$state"

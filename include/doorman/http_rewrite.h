@@ -118,6 +118,9 @@ class HeadPieces {
   // For the planners: appends, merging with the previous piece when contiguous in memory.
   // kMaxPieces is never reached by the planners (at most 2 pieces per header line + 24).
   void append(std::string_view piece);
+  // Removes the last n bytes (fewer when there are fewer), dropping pieces that become empty:
+  // e.g. the blank line's CRLF, to insert fields in front of it without copying the array.
+  void drop_suffix(std::size_t n);
 
  private:
   std::array<std::string_view, kMaxPieces> pieces_;

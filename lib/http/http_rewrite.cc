@@ -177,6 +177,17 @@ void put_header(ScratchWriter& w, std::string_view name, std::string_view value)
 
 }  // namespace
 
+void HeadPieces::drop_suffix(std::size_t n) {
+  while (n > 0 && count_ > 0) {
+    std::string_view& last = pieces_[count_ - 1];
+    const std::size_t k = std::min(n, last.size());
+    last.remove_suffix(k);
+    bytes_ -= k;
+    n -= k;
+    if (last.empty()) --count_;
+  }
+}
+
 void HeadPieces::append(std::string_view piece) {
   if (piece.empty()) return;
   bytes_ += piece.size();

@@ -370,6 +370,40 @@ TEST(PlanRequestRewrite, UnchangedLinesAreViewsIntoTheBuffer) {
   EXPECT_EQ(out.size(), out.pieces()[0].size() + out.pieces()[1].size());
 }
 
+TEST(HeadPieces, DropSuffixAcrossPieces) {
+  const std::string a = "HTTP/1.1 200 OK\r\nA: 1\r\n";
+  const std::string b = "\r\n";
+  struct Case {
+    const char* name;
+    std::size_t drop;
+    std::string want;
+    std::size_t pieces;
+  };
+  const Case cases[] = {
+      {"nothing", 0, a + b, 2},
+      {"the blank line piece exactly", 2, a, 1},
+      {"into the previous piece", 4, a.substr(0, a.size() - 2), 1},
+      {"more than everything", 100, "", 0},
+  };
+  for (const Case& c : cases) {
+    HeadPieces p;
+    p.append(a);
+    p.append(b);
+    p.drop_suffix(c.drop);
+    EXPECT_EQ(join(p), c.want) << c.name;
+    EXPECT_EQ(p.size(), c.want.size()) << c.name;
+    EXPECT_EQ(p.pieces().size(), c.pieces) << c.name;
+  }
+  // Fields in front of the blank line of one contiguous head, as the rate limiter adds them.
+  const std::string head = "HTTP/1.1 200 OK\r\nA: 1\r\n\r\n";
+  HeadPieces p;
+  p.append(head);
+  p.drop_suffix(2);
+  p.append("RateLimit: x\r\n");
+  p.append("\r\n");
+  EXPECT_EQ(join(p), "HTTP/1.1 200 OK\r\nA: 1\r\nRateLimit: x\r\n\r\n");
+}
+
 TEST(PlanRequestRewrite, Errors) {
   const std::string request = get("");
   RequestHeadParser parser;

@@ -173,14 +173,12 @@ void add_rate_limit_fields(HeadPieces& pieces, const RateLimitNote& note) {
   if (note.fields_size == 0) return;
   const auto all = pieces.pieces();
   // The head's last two bytes are the blank line's CRLF (RFC 9112 §2.1), in the last piece
-  // (which may be exactly "\r\n"): rebuild the pieces with the fields in front of it.
+  // (which may be exactly "\r\n"): the fields go in front of it. In place: HeadPieces is a few
+  // KiB of views, and copying it per response cost more than the limiter itself.
   if (all.empty() || !all.back().ends_with("\r\n")) return;
-  HeadPieces out;
-  for (std::size_t i = 0; i + 1 < all.size(); ++i) out.append(all[i]);
-  if (all.back().size() > 2) out.append(all.back().substr(0, all.back().size() - 2));
-  out.append(note.fields_view());
-  out.append("\r\n");
-  pieces = out;
+  pieces.drop_suffix(2);
+  pieces.append(note.fields_view());
+  pieces.append("\r\n");
 }
 
 std::string_view with_rate_limit_fields(std::string_view reply, const RateLimitNote& note,
