@@ -182,6 +182,30 @@ def run_doorman(*args, timeout=DEADLINE):
     return p.returncode, p.stdout, p.stderr
 
 
+def explain(*args, check_rc=0):
+    """Runs `doorman explain ARGS`; fails unless it exits check_rc (None: any exit code)."""
+    proc = subprocess.run([DOORMAN_BIN, "explain", *args], capture_output=True, text=True,
+                          timeout=30)
+    if check_rc is not None and proc.returncode != check_rc:
+        raise AssertionError(f"exit {proc.returncode}, stderr: {proc.stderr}")
+    return proc
+
+
+def explain_json(*args):
+    return json.loads(explain(*args, "--json").stdout)
+
+
+def self_signed(directory, cn, name="c"):
+    """A throwaway P-256 certificate for CN (also its only DNS SAN); returns (crt, key) paths."""
+    key = os.path.join(directory, name + ".key")
+    crt = os.path.join(directory, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=" + cn,
+                    "-addext", "subjectAltName=DNS:" + cn, "-keyout", key, "-out", crt],
+                   check=True, capture_output=True, timeout=60)
+    return crt, key
+
+
 # --- an origin server in-process ---------------------------------------------------------------
 
 

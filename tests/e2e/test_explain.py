@@ -11,21 +11,11 @@ import subprocess
 import tempfile
 import unittest
 
+from harness import explain, explain_json
+
 DOORMAN_BIN = os.environ["DOORMAN_BIN"]
 CF_PEER_V4 = "173.245.48.10"  # inside Cloudflare's 173.245.48.0/20
 CF_PEER_V6 = "2606:4700::1"
-
-
-def explain(*args, check_rc=0):
-    proc = subprocess.run([DOORMAN_BIN, "explain", *args], capture_output=True, text=True,
-                          timeout=30)
-    if check_rc is not None and proc.returncode != check_rc:
-        raise AssertionError(f"exit {proc.returncode}, stderr: {proc.stderr}")
-    return proc
-
-
-def explain_json(*args):
-    return json.loads(explain(*args, "--json").stdout)
 
 
 class ExplainJson(unittest.TestCase):

@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 import unittest
 
+from harness import explain, explain_json
+
 DOORMAN_BIN = os.environ["DOORMAN_BIN"]
 SOURCE_DIR = os.environ.get("DOORMAN_SOURCE_DIR", ".")
 
@@ -24,18 +26,6 @@ FASTLY_PEER_V6 = "2a04:4e42::7"  # inside Fastly's 2a04:4e42::/32
 NOT_FASTLY = "203.0.113.7"
 CLIENT = "198.51.100.9"
 CLIENT_V6 = "2001:db8::99"
-
-
-def explain(*args, check_rc=0):
-    proc = subprocess.run([DOORMAN_BIN, "explain", *args], capture_output=True, text=True,
-                          timeout=30)
-    if check_rc is not None and proc.returncode != check_rc:
-        raise AssertionError(f"exit {proc.returncode}, stderr: {proc.stderr}")
-    return proc
-
-
-def explain_json(*args):
-    return json.loads(explain(*args, "--json").stdout)
 
 
 def decision(out):

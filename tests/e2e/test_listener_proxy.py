@@ -16,7 +16,16 @@ import subprocess
 import unittest
 
 import proxy_protocol_helpers as pp
-from harness import DoormanTestCase, RawConnection, connect, curl, have, sbin, wait_until
+from harness import (
+    DoormanTestCase,
+    RawConnection,
+    connect,
+    curl,
+    have,
+    sbin,
+    self_signed,
+    wait_until,
+)
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -242,11 +251,7 @@ class HAProxyInFront(DoormanTestCase):
                          (2, f"127.0.0.3:{client_port}"))
 
     def test_send_proxy_v2_with_tls_options(self):
-        key = os.path.join(self.tmp.path, "k.pem")
-        crt = os.path.join(self.tmp.path, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                        "-keyout", key, "-out", crt], check=True, capture_output=True, timeout=60)
+        crt, key = self_signed(self.tmp.path, "localhost")
         with open(crt) as c, open(key) as k:
             pem = self.tmp.write("haproxy.pem", c.read() + k.read())
         d = self.start_doorman(config("any"))
@@ -336,12 +341,7 @@ stream {{
             self.assertEqual(c.buffer, b"")
 
     def test_proxy_protocol_before_tls_handshake(self):
-        crt = os.path.join(self.tmp.path, "c.pem")
-        key = os.path.join(self.tmp.path, "k.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
-                        "/CN=app.example", "-addext", "subjectAltName=DNS:app.example",
-                        "-keyout", key, "-out", crt], check=True, capture_output=True, timeout=60)
+        crt, key = self_signed(self.tmp.path, "app.example")
         d = self.start_doorman(config("v1", f'tls = true\n[[listener.certificate]]\n'
                                             f'cert = "{crt}"\nkey = "{key}"'))
         port = self.nginx(d.port)

@@ -10,7 +10,7 @@ import threading
 import unittest
 
 import proxy_protocol_helpers as pp
-from harness import DoormanTestCase, connect, free_port, wait_until
+from harness import DoormanTestCase, connect, free_port, self_signed, wait_until
 
 
 class EchoServer:
@@ -123,12 +123,7 @@ class TcpRelay(DoormanTestCase):
                          (1, f"127.0.0.1:{client_port}", f"127.0.0.1:{d.port}"))
 
     def test_tls_terminating_relay(self):
-        key = os.path.join(self.tmp.path, "k.pem")
-        crt = os.path.join(self.tmp.path, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=relay.test",
-                        "-addext", "subjectAltName=DNS:relay.test", "-keyout", key, "-out", crt],
-                       check=True, capture_output=True, timeout=60)
+        crt, key = self_signed(self.tmp.path, "relay.test")
         listener = f'tls = true\n[[listener.certificate]]\ncert = "{crt}"\nkey = "{key}"\n'
         d = self.start_doorman(relay_config(f"127.0.0.1:{self.echo.port}", listener))
         ctx = ssl.create_default_context(cafile=crt)

@@ -12,7 +12,7 @@ import threading
 import unittest
 
 import proxy_protocol_helpers as pp
-from harness import DoormanTestCase, RawConnection, curl
+from harness import DoormanTestCase, RawConnection, curl, self_signed
 
 
 class KeepAliveCapture:
@@ -180,12 +180,7 @@ class UpstreamProxy(DoormanTestCase):
                                    "198.51.100.4:0"])
 
     def test_tls_listener_adds_alpn_and_ssl(self):
-        key = os.path.join(self.tmp.path, "k.pem")
-        crt = os.path.join(self.tmp.path, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=app.test",
-                        "-addext", "subjectAltName=DNS:app.test", "-keyout", key, "-out", crt],
-                       check=True, capture_output=True, timeout=60)
+        crt, key = self_signed(self.tmp.path, "app.test")
         listener = f'tls = true\n[[listener.certificate]]\ncert = "{crt}"\nkey = "{key}"\n'
         d = self.start_doorman(config(self.capture.port, "v2", listener))
         rc, out, err = curl("--resolve", f"app.test:{d.port}:127.0.0.1", "--cacert", crt,
