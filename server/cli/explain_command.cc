@@ -16,8 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -26,8 +24,8 @@
 #include "doorman/client_ip.h"
 #include "doorman/cloudflare_ranges.h"
 #include "doorman/fastly_ranges.h"
-#include "ranges/cache_file.h"
 #include "ranges/ranges_runtime.h"
+#include "ranges/refresher.h"
 #include "runtime/snapshot.h"
 
 namespace doorman::cli {
@@ -103,21 +101,15 @@ std::expected<CidrSet, UsageError> read_ranges_file(const std::string& option,
   return std::move(*set);
 }
 
-// The list of `provider` a server starting with `snap`'s config would use (as load_initial in
-// ranges/refresher.h, without its start-up log): the static ranges_file, else the bundled list
-// overlaid by a valid cache; a corrupt cache is reported on stderr and ignored. Read-only.
+// The list of `provider` a server starting with `snap`'s config would use (the static
+// ranges_file, else the bundled list overlaid by a valid cache); an ignored cache is reported.
 CidrSet config_ranges(const runtime::Snapshot& snap, const std::string& provider) {
-  const ranges::ProviderSetup setup = ranges::provider_setup(snap.config, provider);
-  if (!setup.static_ranges.empty())
-    return *(provider == "fastly" ? snap.fastly_store : snap.cloudflare_store)->load();
-  const std::string& cache = setup.config.cache_file;
-  if (!cache.empty() && ::access(cache.c_str(), F_OK) == 0) {
-    auto record = ranges::read_cache(cache);
-    if (record) return std::move(record->set);
-    std::fprintf(stderr, "doorman explain: %s ranges: cache ignored (%s); using the bundled list\n",
-                 provider.c_str(), record.error().c_str());
-  }
-  return *setup.bundled;
+  const ranges::InitialList initial =
+      ranges::initial_list(ranges::provider_setup(snap.config, provider));
+  if (!initial.state.last_error.empty())
+    std::fprintf(stderr, "doorman explain: %s ranges: %s; using the bundled list\n",
+                 provider.c_str(), initial.state.last_error.c_str());
+  return *initial.set;
 }
 
 // --config: the route that host/path match supplies mode, trusted set and options; explicit
@@ -212,11 +204,8 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
   return input;
 }
 
-// As the server (request_path/client_ip.cc): the Fastly set is passed in fastly-proxy mode, and
-// in auto only when Fastly is enabled there.
 bool uses_fastly(const ExplainInput& input) {
-  return input.mode == SourceIpMode::kFastlyProxy ||
-         (input.mode == SourceIpMode::kAuto && input.fastly_in_auto);
+  return runtime::consults_fastly(input.mode, input.fastly_in_auto);
 }
 
 nlohmann::json to_json(const ExplainInput& input, const ClientIpDecision& decision,

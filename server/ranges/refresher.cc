@@ -36,39 +36,48 @@ void save_state(const ProviderSetup& setup, const RangesState& state) {
   if (!ok) log(setup, "cannot save the state: " + ok.error());
 }
 
-std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup) {
-  RangesState state = base_state(setup);
+InitialList initial_list(const ProviderSetup& setup) {
+  InitialList out;
+  out.state = base_state(setup);
   if (!setup.static_ranges.empty()) {
     std::vector<Cidr> cidrs;
     for (const std::string& text : setup.static_ranges)
       if (auto c = parse_cidr(text)) cidrs.push_back(*c);
-    auto set = std::make_shared<const CidrSet>(cidrs);
-    state.source = RangesSource::kStatic;
-    state.url = setup.static_file;
-    count_blocks(*set, state);
-    log(setup, "using the static ranges_file " + setup.static_file + " (no refresh)");
-    return std::make_shared<RangesStore>(std::move(set), std::move(state));
-  }
-  auto set = std::make_shared<const CidrSet>(*setup.bundled);
-  state.source = RangesSource::kBundled;
-  // No cache yet (first run) is normal, not an error.
-  if (!setup.config.cache_file.empty() && ::access(setup.config.cache_file.c_str(), F_OK) == 0) {
-    auto cache = read_cache(setup.config.cache_file);
-    if (cache) {
-      set = std::make_shared<const CidrSet>(std::move(cache->set));
-      state.source = RangesSource::kCache;
-      state.list_time = cache->fetched_unix;
-      state.etag = cache->etag;
-    } else {
-      state.last_error = "cache ignored: " + cache.error();
-      log(setup, state.last_error + "; using the bundled list");
+    out.set = std::make_shared<const CidrSet>(cidrs);
+    out.state.source = RangesSource::kStatic;
+    out.state.url = setup.static_file;
+  } else {
+    out.set = std::make_shared<const CidrSet>(*setup.bundled);
+    out.state.source = RangesSource::kBundled;
+    // No cache yet (first run) is normal, not an error.
+    if (!setup.config.cache_file.empty() && ::access(setup.config.cache_file.c_str(), F_OK) == 0) {
+      auto cache = read_cache(setup.config.cache_file);
+      if (cache) {
+        out.set = std::make_shared<const CidrSet>(std::move(cache->set));
+        out.state.source = RangesSource::kCache;
+        out.state.list_time = cache->fetched_unix;
+        out.state.etag = cache->etag;
+      } else {
+        out.state.last_error = "cache ignored: " + cache.error();
+      }
     }
   }
-  count_blocks(*set, state);
-  log(setup, "starting with the " + std::string(ranges_source_name(state.source)) + " list (" +
-                 std::to_string(state.v4_blocks) + " IPv4, " + std::to_string(state.v6_blocks) +
-                 " IPv6 blocks)");
-  return std::make_shared<RangesStore>(std::move(set), std::move(state));
+  count_blocks(*out.set, out.state);
+  return out;
+}
+
+std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup) {
+  InitialList initial = initial_list(setup);
+  const RangesState& state = initial.state;
+  if (state.source == RangesSource::kStatic) {
+    log(setup, "using the static ranges_file " + setup.static_file + " (no refresh)");
+  } else {
+    if (!state.last_error.empty()) log(setup, state.last_error + "; using the bundled list");
+    log(setup, "starting with the " + std::string(ranges_source_name(state.source)) + " list (" +
+                   std::to_string(state.v4_blocks) + " IPv4, " + std::to_string(state.v6_blocks) +
+                   " IPv6 blocks)");
+  }
+  return std::make_shared<RangesStore>(std::move(initial.set), std::move(initial.state));
 }
 
 RefreshResult refresh_once(const ProviderSetup& setup, RangesStore& store, bool force) {

@@ -42,7 +42,15 @@ struct ProviderSetup {
   std::string static_file;
 };
 
-// The initial store: static file, else bundled overlaid by the cache. Logs what it used.
+// The list a server starting now would use: the static file, else the bundled list overlaid by
+// a valid cache (state.last_error says why a cache was ignored). Read-only, logs nothing.
+struct InitialList {
+  std::shared_ptr<const CidrSet> set;
+  RangesState state;
+};
+InitialList initial_list(const ProviderSetup& setup);
+
+// The initial store: initial_list(), logging what it used.
 std::shared_ptr<RangesStore> load_initial(const ProviderSetup& setup);
 
 struct RefreshResult {

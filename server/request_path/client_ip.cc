@@ -11,8 +11,7 @@ bool resolve_identity(const runtime::Session& s, Exchange& x) {
   request.trusted = &s.snapshot.trusted;
   // One snapshot of each live list per request (ranges_store.h): one consistent decision.
   request.cloudflare = &s.snapshot.cloudflare_store->current();
-  if (request.mode == SourceIpMode::kFastlyProxy ||
-      (request.mode == SourceIpMode::kAuto && s.snapshot.fastly_in_auto))
+  if (runtime::consults_fastly(request.mode, s.snapshot.fastly_in_auto))
     request.fastly = &s.snapshot.fastly_store->current();
   request.headers = x.head->headers();
   request.options.forwarded_header = s.snapshot.forwarded_header;

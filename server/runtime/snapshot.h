@@ -60,6 +60,12 @@ struct Snapshot {
   }
 };
 
+// Whether a request in `mode` consults the Fastly list: always in fastly-proxy mode, and in auto
+// only when the operator enabled it ([fastly] auto = true). The server and `doorman explain` agree.
+inline bool consults_fastly(SourceIpMode mode, bool fastly_in_auto) {
+  return mode == SourceIpMode::kFastlyProxy || (mode == SourceIpMode::kAuto && fastly_in_auto);
+}
+
 std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     const config::Config& config);
 
