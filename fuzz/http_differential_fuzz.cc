@@ -19,7 +19,9 @@
 //   is compared only when every Connection line holds a single token.
 // - Oracle quirk: after the digits of Content-Length, http_parser 2.9 allows only SP, not HTAB,
 //   though trailing OWS is *(SP / HTAB) and is not part of the field value (RFC 9110 §5.5, RFC
-//   9112 §5). Heads whose Content-Length line has a raw HTAB are skipped.
+//   9112 §5). Heads whose Content-Length line has a raw HTAB are skipped. The same holds after
+//   a Connection token ("close<HTAB>" is keep-alive to http_parser): keep-alive is not compared
+//   when a raw Connection line holds an HTAB.
 // Everything doorman rejects, or needs more bytes for, is not compared (stricter is fine).
 #include <http_parser.h>
 
@@ -72,13 +74,13 @@ bool has_transfer_encoding_prefixed_name(const RequestHead& h) {
   return false;
 }
 
-// True when a Content-Length line of the raw head holds an HTAB (the oracle quirk above).
-bool content_length_has_htab(std::string_view head) {
-  constexpr std::string_view kCl = "content-length:";
+// True when a `name:` line of the raw head holds an HTAB (the oracle quirks above).
+bool raw_line_has_htab(std::string_view head, std::string_view name_colon) {
   while (!head.empty()) {
     const std::size_t eol = head.find('\n');
     const std::string_view line = head.substr(0, eol);
-    if (line.size() >= kCl.size() && header_name_equals(line.substr(0, kCl.size()), kCl) &&
+    if (line.size() >= name_colon.size() &&
+        header_name_equals(line.substr(0, name_colon.size()), name_colon) &&
         line.find('\t') != std::string_view::npos)
       return true;
     if (eol == std::string_view::npos) break;
@@ -98,8 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const RequestHead& h = ours.head();
   if (h.content_length_repeated) return 0;               // intentional divergence (RFC 9110 §8.6)
   if (has_transfer_encoding_prefixed_name(h)) return 0;  // oracle bug, see above
-  if (content_length_has_htab(std::string_view(input).substr(0, p.consumed)))
-    return 0;  // oracle quirk, see above
+  const std::string_view raw_head = std::string_view(input).substr(0, p.consumed);
+  if (raw_line_has_htab(raw_head, "content-length:")) return 0;  // oracle quirk, see above
 
   http_parser_settings settings;
   http_parser_settings_init(&settings);
@@ -129,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     report("content-length differs", input);
   if (h.framing.kind == BodyKind::kNone && (parser.flags & F_CONTENTLENGTH) != 0)
     report("content-length presence differs", input);
-  bool simple_connection = true;
+  bool simple_connection = !raw_line_has_htab(raw_head, "connection:");  // oracle quirk
   for (std::size_t i = 0; i < h.header_count; ++i)
     if (h.ids[i] == HeaderId::kConnection)
       simple_connection &= is_valid_header_name(h.fields[i].value);
