@@ -70,9 +70,14 @@ RateLimitBackend::~RateLimitBackend() {
 }
 
 void RateLimitBackend::start() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (thread_.joinable() || stop_) return;
   thread_ = std::thread([this] { run(); });
+  // Wait for the first connection attempt (bounded by its own timeout), so the server starts
+  // accepting with Redis already in use when it is up: otherwise the first requests would be
+  // decided by on_backend_error only because the connect had not finished yet.
+  const auto bound = std::max(timeout_ * 20, std::chrono::milliseconds(100)) * 2;
+  wake_.wait_for(lock, bound, [&] { return first_attempt_done_ || stop_; });
 }
 
 void RateLimitBackend::stop() {
@@ -152,6 +157,10 @@ void RateLimitBackend::run() {
       }
       if (!ctx) set_available(false, "cannot connect");
       lock.lock();
+      if (!first_attempt_done_) {
+        first_attempt_done_ = true;
+        wake_.notify_all();  // start() waits for this
+      }
       if (!ctx) {
         // Fail what is queued at once, then retry the connection in 200 ms.
         std::vector<Job> failed;

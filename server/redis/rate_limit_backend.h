@@ -85,6 +85,7 @@ class RateLimitBackend {
   std::condition_variable wake_;
   std::vector<Job> queue_;
   bool stop_ = false;
+  bool first_attempt_done_ = false;  // the thread's first connection attempt ended (guarded)
   std::thread thread_;
 };
 
