@@ -17,9 +17,10 @@
 //   X-Real-IP, Fastly-Client-IP, X-Client-IP, X-Cluster-Client-IP, CloudFront-Viewer-Address,
 //   CF-Visitor, X-Forwarded-Host; flag kIdentity). X-Forwarded-Host is treated as identity
 //   because frameworks build absolute URLs from it (host-header injection).
-// - Aliases: a name that is not one of the identity names but becomes one when every '_' and
-//   '.' is read as '-' (X_Forwarded_For, x.real.ip) is an alias: CGI-style apps fold them into
-//   the real header, so they are always removed.
+// - Aliases: a name that is not one of the identity, doorman-set or framing names but becomes
+//   one when every '_' and '.' is read as '-' (X_Forwarded_For, x.real.ip, Content_Length,
+//   Transfer.Encoding) is an alias: CGI-style apps fold them into the real header, so they are
+//   always removed.
 // Thread safety: the table is constant.
 #pragma once
 
@@ -85,7 +86,7 @@ inline bool has_flag(HeaderId id, HeaderFlag flag) {
 // The id of a header name, case-insensitive; kOther when the name is not in the table.
 HeaderId lookup_header(std::string_view name);
 
-// True when `name` is an alias spelling of an identity or doorman-set header (see the
+// True when `name` is an alias spelling of an identity, doorman-set or framing header (see the
 // contract). REQUIRES: lookup_header(name) == HeaderId::kOther (the real name is no alias).
 bool is_identity_alias(std::string_view name);
 

@@ -24,7 +24,8 @@
 //     SP, HTAB, visible ASCII and obs-text; NUL, CR, LF and other controls -> 400.
 //   * More than max_headers lines or a head over max_head_size bytes -> 431.
 //   * Host: exactly one on HTTP/1.1 (missing or repeated -> 400, RFC 9112 §3.2); its value is
-//     restricted to the uri-host[:port] characters.
+//     restricted to the uri-host[:port] characters. With an absolute-form target, head().host
+//     is the target's authority instead (RFC 9112 §3.2.2: the received Host is replaced).
 //   * Content-Length: digits only, at most 19 (no overflow). Several lines or a comma list with
 //     the SAME value are accepted as one (RFC 9110 §8.6); head().content_length_repeated tells
 //     the rewriter to send a single normalized line. Differing values -> 400.
@@ -74,8 +75,13 @@ struct RequestHead {
   TargetForm target_form = TargetForm::kOrigin;
   HttpVersion version = HttpVersion::k11;
   std::string_view request_line;  // "GET / HTTP/1.1" without the CRLF
-  std::string_view host;          // the Host value (trimmed), empty when absent
-  bool has_host = false;
+  // The authority requests are meant for: the Host value (trimmed, empty when absent), or for an
+  // absolute-form target its authority, which replaces the received Host (RFC 9112 §3.2.2).
+  std::string_view host;
+  bool has_host = false;  // a Host line was received
+  // Absolute-form only: the target after its authority ("/p?q", "?q" or empty). The upstream
+  // gets the origin-form target built from it and a Host line of `host` (http_rewrite.h).
+  std::string_view absolute_path;
 
   BodyFraming framing;
   bool content_length_repeated = false;  // identical duplicates were merged (see contract)

@@ -7,7 +7,10 @@
 // Contract (requests, plan_request_rewrite):
 // - The request line goes out as HTTP/1.1 (a 1.0 request line gets "HTTP/1.1" in place of its
 //   version); HTTP/1.1 to the upstream is persistent without a Connection header. A missing Host
-//   (HTTP/1.0) is added from inputs.host (empty value allowed, RFC 9112 §3.2).
+//   (HTTP/1.0) is added from inputs.host (empty value allowed, RFC 9112 §3.2). An absolute-form
+//   target goes out in origin-form ("GET http://a/p?q" -> "GET /p?q", "http://a?q" -> "/?q")
+//   and the received Host line is replaced by "Host: <the target's authority>" (RFC 9112
+//   §3.2.2), so the app never sees a target and a Host that disagree.
 // - Removed: every hop-by-hop header and every header named in Connection (RFC 9110 §7.6.1),
 //   except Host, Content-Length and Transfer-Encoding (the body is forwarded with its original
 //   framing, so "Connection: content-length" must not strip it: a smuggling vector). For an
@@ -15,9 +18,11 @@
 // - Identity headers (http_header_table.h) are removed unless the peer is trusted for identity
 //   (inputs.peer_trusted or inputs.cloudflare_matched) and options.pass_identity lists them; then
 //   they pass unchanged. Aliases (X_Forwarded_For, X.Real.IP, and of client_ip_header) are always
-//   removed. X-Forwarded-For, Forwarded, X-Forwarded-Proto and X-Request-ID from the client are
-//   always removed and doorman's own written AFTER the removal, so a client listing them in
-//   Connection cannot delete them (CVE-2022-31813).
+//   removed, and so are aliases of Content-Length and Transfer-Encoding (Content_Length): an app
+//   folding them would frame the body differently. X-Forwarded-For, Forwarded,
+//   X-Forwarded-Proto and X-Request-ID from the client are always removed and doorman's own
+//   written AFTER the removal, so a client listing them in Connection cannot delete them
+//   (CVE-2022-31813).
 // - X-Forwarded-For: set -> the client IP; chain -> the client IP then inputs.trusted_hops in
 //   header order; remove -> absent. Absent whenever there is no client IP.
 // - Forwarded: remove -> absent; set -> one element: for=<ip> (IPv6 as "[v6]", RFC 7239 §6),

@@ -58,12 +58,17 @@ constexpr LengthIndex build_index() {
 }
 constexpr LengthIndex kIndex = build_index();
 
-// Name lengths that some identity or doorman-set header has, and their first letters: most
+// Names whose alias spellings are removed: identity and doorman-set headers, and the framing
+// headers (a "Content_Length" or "Transfer_Encoding" that the app folds into the real name would
+// frame the body differently from doorman: Kettle, "HTTP Desync Attacks").
+constexpr uint8_t kAliasFlags = kIdentity | kDoormanSet | kFraming;
+
+// Name lengths that some identity, doorman-set or framing header has, and their first letters: most
 // ordinary names are ruled out as aliases without looking at their characters.
 constexpr std::array<bool, kMaxNameLength + 1> build_alias_lengths() {
   std::array<bool, kMaxNameLength + 1> lengths{};
   for (const HeaderInfo& info : kTable)
-    if ((info.flags & (kIdentity | kDoormanSet)) != 0) lengths[info.name.size()] = true;
+    if ((info.flags & kAliasFlags) != 0) lengths[info.name.size()] = true;
   return lengths;
 }
 constexpr std::array<bool, kMaxNameLength + 1> kAliasLengths = build_alias_lengths();
@@ -71,7 +76,7 @@ constexpr std::array<bool, kMaxNameLength + 1> kAliasLengths = build_alias_lengt
 constexpr std::array<bool, 256> build_alias_initials() {
   std::array<bool, 256> initials{};
   for (const HeaderInfo& info : kTable) {
-    if ((info.flags & (kIdentity | kDoormanSet)) == 0) continue;
+    if ((info.flags & kAliasFlags) == 0) continue;
     initials[static_cast<unsigned char>(ascii_lower(info.name[0]))] = true;
     initials[static_cast<unsigned char>(info.name[0] & ~0x20)] = true;  // upper case
   }
@@ -117,8 +122,7 @@ bool is_identity_alias(std::string_view name) {
   const auto& bucket = kIndex.ids[name.size()];
   for (uint8_t i = 0; i < kIndex.counts[name.size()]; ++i) {
     const HeaderInfo& info = kTable[static_cast<std::size_t>(bucket[i])];
-    if ((info.flags & (kIdentity | kDoormanSet)) != 0 && equals_folded(name, info.name))
-      return true;
+    if ((info.flags & kAliasFlags) != 0 && equals_folded(name, info.name)) return true;
   }
   return false;
 }

@@ -197,6 +197,15 @@ HeadProgress RequestHeadParser::finish(std::string_view buffer, std::size_t head
     return invalid(ErrorCode::kHttpBadRequest, h.headers_begin);
   h.host = f.host;
   h.has_host = f.host_lines == 1;
+  h.absolute_path = {};
+  if (h.target_form == TargetForm::kAbsolute) {
+    // RFC 9112 §3.2.2: the target's authority replaces the received Host, so doorman routes on
+    // the same name the app is told (classify_target checked it is host[:port] characters).
+    const std::string_view rest = h.target.substr(h.target.find("//") + 2);
+    const std::size_t end = rest.find_first_of("/?");
+    h.host = rest.substr(0, end);
+    if (end != std::string_view::npos) h.absolute_path = rest.substr(end);
+  }
 
   // Framing (RFC 9112 §6.3).
   h.content_length_repeated = false;

@@ -117,6 +117,35 @@ TEST(RequestHeadParser, AcceptedRequestLines) {
   }
 }
 
+// RFC 9112 §3.2.2: an absolute-form target's authority replaces the received Host.
+TEST(RequestHeadParser, AbsoluteFormAuthorityIsTheHost) {
+  struct Case {
+    const char* name;
+    std::string line, host_line;
+    std::string_view host, absolute_path;
+  };
+  const std::vector<Case> cases = {
+      {"agrees", "GET http://a.test/p?q=1 HTTP/1.1", "Host: a.test\r\n", "a.test", "/p?q=1"},
+      {"disagrees", "GET http://a.test/p HTTP/1.1", "Host: admin.internal\r\n", "a.test", "/p"},
+      {"upper scheme and port", "GET HTTPS://A.Test:8443/x HTTP/1.1", "Host: b\r\n", "A.Test:8443",
+       "/x"},
+      {"query without path", "GET http://a.test?x=1 HTTP/1.1", "Host: a.test\r\n", "a.test",
+       "?x=1"},
+      {"no path", "GET http://a.test HTTP/1.1", "Host: a.test\r\n", "a.test", ""},
+      {"http10 without Host", "GET http://a.test/p HTTP/1.0", "", "a.test", "/p"},
+      {"origin form keeps Host", "GET /p HTTP/1.1", "Host: b.test\r\n", "b.test", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    RequestHeadParser parser;
+    const std::string input = req(c.line, c.host_line);
+    const RequestHead& h = parse_ok(parser, input);
+    EXPECT_EQ(h.host, c.host);
+    EXPECT_EQ(h.absolute_path, c.absolute_path);
+    EXPECT_EQ(h.has_host, !c.host_line.empty());
+  }
+}
+
 TEST(RequestHeadParser, RejectedRequestLines) {
   const std::string host = "Host: h\r\n";
   expect_rejected({

@@ -106,7 +106,9 @@ bool keep_request_line(const RequestHead& head, std::size_t i, const RequestPlan
       if (is_identity_alias(name) || is_alias_of(name, options.client_ip_header)) return false;
       return !plan.connection.lists(name);
     case HeaderId::kHost:
-      return true;
+      // Absolute-form: the received Host is replaced by the target's authority (RFC 9112
+      // §3.2.2), written with doorman's lines.
+      return head.target_form != TargetForm::kAbsolute;
     case HeaderId::kContentLength:
       return !head.content_length_repeated;  // else one normalized line is written
     case HeaderId::kTransferEncoding:
@@ -247,7 +249,17 @@ Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& 
 
   // Request line, always as HTTP/1.1 (persistent to the upstream without a Connection header).
   const std::string_view line = head.buffer.substr(head.head_begin, head.request_line.size() + 2);
-  if (head.version == HttpVersion::k11) {
+  if (head.target_form == TargetForm::kAbsolute) {
+    // In origin-form, as a proxy sends it to an origin (RFC 9112 §3.2.1): the app sees one
+    // authority, the Host line doorman writes below, never a target and a Host that disagree.
+    out.append(line.substr(0, head.method.size() + 1));
+    if (!head.absolute_path.starts_with('/')) w.put("/");
+    out.append(w.since(0));
+    out.append(head.absolute_path);
+    const std::size_t version_mark = w.used();
+    w.put(" HTTP/1.1\r\n");
+    out.append(w.since(version_mark));
+  } else if (head.version == HttpVersion::k11) {
     out.append(line);
   } else {
     out.append(line.substr(0, head.request_line.size() - 8));
@@ -259,7 +271,10 @@ Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& 
     if (keep_request_line(head, i, plan, options)) out.append(head.line(i));
 
   const std::size_t mark = w.used();
-  if (!head.has_host) put_header(w, "Host", inputs.host);  // RFC 9112 §3.2 (HTTP/1.0 clients)
+  if (head.target_form == TargetForm::kAbsolute)
+    put_header(w, "Host", head.host);  // the target's authority (RFC 9112 §3.2.2)
+  else if (!head.has_host)
+    put_header(w, "Host", inputs.host);  // RFC 9112 §3.2 (HTTP/1.0 clients)
   if (head.content_length_repeated) {
     w.put("Content-Length: ");
     w.put_number(head.framing.content_length);

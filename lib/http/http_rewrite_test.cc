@@ -273,6 +273,42 @@ TEST(PlanRequestRewrite, AliasesAlwaysRemoved) {
   }
 }
 
+TEST(PlanRequestRewrite, FramingAliasesRemoved) {
+  // An app that folds '_' into '-' would see a second Content-Length or a Transfer-Encoding.
+  const std::string request =
+      "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent_Length: 0\r\n"
+      "Transfer_Encoding: chunked\r\ncontent.length: 9\r\n\r\n";
+  const std::string out = rewrite(request, client("192.0.2.1"));
+  EXPECT_EQ(out.find("_"), std::string::npos) << out;
+  EXPECT_EQ(out.find("content.length"), std::string::npos) << out;
+  EXPECT_NE(out.find("Content-Length: 5\r\n"), std::string::npos) << out;
+}
+
+// RFC 9112 §3.2.2: the app gets an origin-form target and one Host, the target's authority.
+TEST(PlanRequestRewrite, AbsoluteFormBecomesOriginForm) {
+  struct Case {
+    const char* name;
+    std::string request;
+    std::string expected;  // up to doorman's X-Forwarded-For line
+  };
+  const std::vector<Case> cases = {
+      {"host disagrees", "GET http://a.test/p HTTP/1.1\r\nHost: evil\r\nX-A: b\r\n\r\n",
+       "GET /p HTTP/1.1\r\nX-A: b\r\nHost: a.test\r\n"},
+      {"host agrees", "GET http://a.test/p?q HTTP/1.1\r\nHost: a.test\r\n\r\n",
+       "GET /p?q HTTP/1.1\r\nHost: a.test\r\n"},
+      {"query only", "GET http://a.test?x=1 HTTP/1.1\r\nHost: a.test\r\n\r\n",
+       "GET /?x=1 HTTP/1.1\r\nHost: a.test\r\n"},
+      {"no path, upper scheme", "DELETE HTTP://A:81 HTTP/1.1\r\nHost: a\r\n\r\n",
+       "DELETE / HTTP/1.1\r\nHost: A:81\r\n"},
+      {"http10", "GET http://a.test/p HTTP/1.0\r\n\r\n", "GET /p HTTP/1.1\r\nHost: a.test\r\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string out = rewrite(c.request, client("192.0.2.1"));
+    EXPECT_EQ(out.substr(0, out.find("X-Forwarded-For")), c.expected);
+  }
+}
+
 TEST(PlanRequestRewrite, RequestId) {
   struct Case {
     const char* name;

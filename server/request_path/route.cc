@@ -92,7 +92,13 @@ const config::RouteSection* RouteTable::match(std::string_view host,
 }
 
 bool select_route(const runtime::Session& s, Exchange& x) {
-  x.route = s.snapshot.routes.match(x.head->host, x.head->target);
+  // An absolute-form target's authority is already head.host (RFC 9112 §3.2.2); match on its
+  // path, which is what the upstream receives in origin-form.
+  const RequestHead& head = *x.head;
+  std::string_view target = head.target;
+  if (head.target_form == TargetForm::kAbsolute)
+    target = head.absolute_path.starts_with('/') ? head.absolute_path : std::string_view("/");
+  x.route = s.snapshot.routes.match(head.host, target);
   if (x.route == nullptr) {
     x.reason = Reason::kNoRoute;
     return false;
