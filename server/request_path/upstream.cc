@@ -106,6 +106,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
       s.close_upstream();
       if (got == upstream::ResponseStatus::kBroken) {
         x.keep_alive = false;
+        s.truncated = true;
         co_return;
       }
       if (got == upstream::ResponseStatus::kFailed) co_return;

@@ -122,7 +122,11 @@ asio::awaitable<void> Connection::serve() {
     if (!x.keep_alive || s.closing) break;
   }
   s.close_upstream();
-  co_await send_close_notify(s);
+  if (s.truncated) {
+    s.reset_client();
+  } else {
+    co_await send_close_notify(s);
+  }
   s.done = true;
   s.close_client();
   s.watchdog.cancel();

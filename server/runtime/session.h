@@ -113,6 +113,9 @@ struct Session {
   bool idle = false;          // waiting for the first byte of a request: drain may close now
   bool closing = false;       // draining: answer "Connection: close" and stop after this request
   bool done = false;
+  // A response broke after its head went out: the client connection is reset (no FIN, no TLS
+  // close_notify), so even a close-delimited body cannot look complete.
+  bool truncated = false;
 
   // Returns the clock reading it used, so a stage that also times itself (the upstream connect,
   // request_path/upstream.cc) needs no second read.
@@ -130,6 +133,11 @@ struct Session {
     asio::error_code ignored;
     upstream->socket.close(ignored);
     upstream.reset();
+  }
+  void reset_client() {
+    asio::error_code ignored;
+    client.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    client.close(ignored);
   }
   void close_client() {
     asio::error_code ignored;

@@ -1,5 +1,7 @@
 #include "upstream/pool.h"
 
+#include <sys/socket.h>
+
 namespace doorman::upstream {
 
 Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot)
@@ -26,6 +28,19 @@ bool Pool::is_unix(std::size_t target) const {
   return snapshot_.upstreams[target].kind == config::SocketAddress::Kind::kUnix;
 }
 
+namespace {
+
+// Bytes waiting on an idle connection were sent after a response that had ended (a body on a
+// 204/304 or HEAD answer arriving late, or a response to no request): reusing the connection
+// would hand them to the next client as its response (response queue poisoning). A peer that
+// closed is left to the caller's retry rule (request_path/upstream.cc).
+bool has_stray_bytes(Protocol::socket& socket) {
+  char byte;
+  return ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+}  // namespace
+
 std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
   auto& list = idle_[target];
   const auto limit = snapshot_.config.timeouts.upstream_keepalive_idle;
@@ -33,7 +48,7 @@ std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < limit) return c;
+    if (now - c->idle_since < limit && !has_stray_bytes(c->socket)) return c;
     asio::error_code ignored;
     c->socket.close(ignored);
   }

@@ -3,6 +3,8 @@
 // Contract:
 // - One pool per worker (no locking); idle connections are kept per upstream target, newest
 //   first (the one most likely still open), at most [limits] upstream_idle_per_target each.
+// - take_idle() never returns a connection with unread bytes waiting (stray bytes after a
+//   complete response): it is closed instead.
 // - take_idle() skips connections idle longer than [timeouts] upstream_keepalive_idle (the
 //   upstream has probably closed them); a connection that turns out closed anyway is the
 //   caller's retry case (request_path/upstream.cc).

@@ -71,9 +71,10 @@ asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFra
     s.out.begin = s.out.end = 0;
     s.arm(Phase::kBodyIdle, body_idle);
     auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
+    // Only a clean close (EOF) ends a close-delimited body; a reset or a timeout truncates it.
     if (ec || n == 0)
-      co_return framing.kind == BodyKind::kUntilClose&& ec !=
-          asio::error::operation_aborted&& s.timed_out == Phase::kNone;
+      co_return framing.kind == BodyKind::kUntilClose&& ec == asio::error::eof&& s.timed_out ==
+          Phase::kNone;
     s.out.end = n;
     std::string_view bytes = s.out.view();
     if (framing.kind == BodyKind::kContentLength) {
