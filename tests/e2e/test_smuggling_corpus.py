@@ -8,35 +8,21 @@ the temp dir) for the table in docs/robustness.md."""
 
 import json
 import os
-import subprocess
 import threading
 import time
 import unittest
 
-from harness import DEADLINE, DoormanTestCase, free_port, have, port_accepts, sbin, wait_until
+from harness import DEADLINE, free_port, have, sbin
+from test_front_proxies import FrontProxyCase
 import smuggling_helpers as sh
 
 PEER_TIMEOUT = 1.5  # a peer that waits for more bytes than the case sends: its answer is "none"
 
 
-class SmugglingCorpus(DoormanTestCase):
+class SmugglingCorpus(FrontProxyCase):
     def start_peer(self, args, port):
-        log = open(os.path.join(self.tmp.path, os.path.basename(args[0]) + ".out"), "w")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-
-        def stop():
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=DEADLINE)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            log.close()
-
-        self.cleanups.append(stop)
-        wait_until(lambda: proc.poll() is not None or port_accepts(port), what=f"{args[0]}")
-        return proc.poll() is None
+        self.start_process(args, port)
+        return True
 
     def peer_upstream(self):
         up = sh.RecordingUpstream()
