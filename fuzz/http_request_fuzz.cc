@@ -2,8 +2,9 @@
 // - no crash, no out-of-bounds view (every view lies inside the input);
 // - split invariance: feeding a prefix first, then the whole, gives the whole's outcome;
 // - the upstream head plan_request_rewrite() produces parses again with our own parser, with the
-//   same method, target and framing, exactly one X-Forwarded-For holding the client IP, and no
-//   hop-by-hop header other than the framing/upgrade ones doorman keeps on purpose.
+//   same method, target (origin-form for an absolute-form one, Host then its authority) and
+//   framing, exactly one X-Forwarded-For holding the client IP, and no hop-by-hop header other than
+//   the framing/upgrade ones doorman keeps on purpose.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -73,7 +74,15 @@ void check_rewrite(const RequestHead& h, uint8_t knobs) {
   if (p.invalid() && p.error.code == ErrorCode::kHttpHeadersTooLarge) return;
   check(p.complete() && p.consumed == out.size());
   const RequestHead& u = again.head();
-  check(u.method == h.method && u.target == h.target && u.version == HttpVersion::k11);
+  check(u.method == h.method && u.version == HttpVersion::k11);
+  if (h.target_form == TargetForm::kAbsolute) {
+    // Origin-form to the app, one Host: the target's authority (RFC 9112 §3.2.2).
+    const std::string origin =
+        (h.absolute_path.starts_with('/') ? "" : "/") + std::string(h.absolute_path);
+    check(u.target_form == TargetForm::kOrigin && u.target == origin && u.host == h.host);
+  } else {
+    check(u.target == h.target && (!h.has_host || u.host == h.host));
+  }
   check(u.framing == h.framing);
   check(u.upgrade == h.upgrade);
   std::size_t xff = 0;
