@@ -14,6 +14,18 @@ std::string_view strip_port(std::string_view authority) {
   return authority.substr(0, authority.find(':'));
 }
 
+// "http://" or "https://" in any case (RFC 9110 §4.2.3: the scheme is case-insensitive; the
+// parser accepts "HTTP://" too).
+bool is_absolute_form(std::string_view target) {
+  const auto starts_ci = [target](std::string_view prefix) {
+    if (target.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+      if ((target[i] | 0x20) != prefix[i]) return false;  // prefix: lower-case letters and ":/"
+    return true;
+  };
+  return starts_ci("http://") || starts_ci("https://");
+}
+
 }  // namespace
 
 RedirectPlan plan_https_redirect(const RedirectRequest& request) {
@@ -22,7 +34,7 @@ RedirectPlan plan_https_redirect(const RedirectRequest& request) {
   std::string_view authority = request.host;
   std::string_view target = request.target;
   // Absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host.
-  if (target.starts_with("http://") || target.starts_with("https://")) {
+  if (is_absolute_form(target)) {
     target.remove_prefix(target.find("//") + 2);
     const auto slash = target.find_first_of("/?");
     authority = target.substr(0, slash);

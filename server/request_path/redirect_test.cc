@@ -48,6 +48,8 @@ TEST(PlanHttpsRedirect, CoversSchemeMethodAuthorityAndAcme) {
        "[2001:db8::2]", "/"},
       {http, Method::kGet, "other.test", "http://example.com?q", RedirectAction::kRedirect, 301,
        "example.com", "?q"},
+      {http, Method::kGet, "other.test", "HTTP://Example.com/x", RedirectAction::kRedirect, 301,
+       "Example.com", "/x"},
       // OPTIONS *: the site root.
       {http, Method::kOther, "example.com", "*", RedirectAction::kRedirect, 308, "example.com",
        "/"},
