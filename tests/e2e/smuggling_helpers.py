@@ -180,6 +180,19 @@ class RecordingUpstream:
 # --- one case, through one proxy ------------------------------------------------------------------
 
 
+def _recv_until(sock, buf, done):
+    """Reads into buf until done(buf); returns buf (short when the peer closed or failed)."""
+    while not done(buf):
+        try:
+            piece = sock.recv(65536)
+        except OSError:
+            return buf
+        if not piece:
+            return buf
+        buf += piece
+    return buf
+
+
 def read_responses(sock, finals, timeout, stop_at_interim=False):
     """Reads responses until `finals` final (non-1xx) ones arrived, the peer closed, or nothing
     came for `timeout` seconds. Returns (list of (status, head bytes), closed, leftover bytes);
@@ -201,25 +214,16 @@ def read_responses(sock, finals, timeout, stop_at_interim=False):
             cl = re.search(rb"\r\ncontent-length:[ \t]*(\d+)", head, re.I)
             te = re.search(rb"\r\ntransfer-encoding:[ \t]*chunked", head, re.I)
             if te:
-                while not re.search(rb"(^|\r\n)0\r\n\r\n", buf):
-                    try:
-                        piece = sock.recv(65536)
-                    except OSError:
-                        piece = b""
-                    if not piece:
-                        return out + [(status, head)], True, buf
-                    buf += piece
-                buf = buf[re.search(rb"(^|\r\n)0\r\n\r\n", buf).end():]
+                end = rb"(^|\r\n)0\r\n\r\n"
+                buf = _recv_until(sock, buf, lambda b: re.search(end, b))
+                if not re.search(end, buf):
+                    return out + [(status, head)], True, buf
+                buf = buf[re.search(end, buf).end():]
             elif cl:
                 length = int(cl.group(1))
-                while len(buf) < length:
-                    try:
-                        piece = sock.recv(65536)
-                    except OSError:
-                        piece = b""
-                    if not piece:
-                        return out + [(status, head)], True, buf
-                    buf += piece
+                buf = _recv_until(sock, buf, lambda b: len(b) >= length)
+                if len(buf) < length:
+                    return out + [(status, head)], True, buf
                 buf = buf[length:]
             out.append((status, head))
             continue
