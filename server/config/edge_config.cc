@@ -77,6 +77,7 @@ class EdgeReader {
       else
         edge.tls = n->as_boolean()->get();
     }
+    read_http2(t, where, edge);
     const toml::node* list = t.get("certificate");
     if (list != nullptr && !list->is_array_of_tables()) {
       error(*list, where + ".certificate", "expected [[listener.certificate]] tables");
@@ -124,12 +125,32 @@ class EdgeReader {
       if (ok) edge.certificates.push_back(std::move(files));
     }
     if (edge.certificates.size() != index) return;  // reported above
-    tls::TlsContext::BuildResult built = tls::TlsContext::build(edge.certificates);
+    tls::TlsContext::BuildResult built = tls::TlsContext::build(edge.certificates, edge.http2);
     for (const std::string& e : built.errors) error(anchor, where + ".certificate", e);
     for (const std::string& w : built.warnings)
       std::fprintf(stderr, "doorman: warning: %s:%d: %s.certificate: %s\n", path_.c_str(),
                    static_cast<int>(anchor.source().begin.line), where.c_str(), w.c_str());
     edge.tls_context = std::move(built.context);
+  }
+
+  // http2 = true | false (TLS listeners: ALPN offers h2), h2c = true | false (plain listeners).
+  void read_http2(const toml::table& t, const std::string& where, ListenerEdge& edge) {
+    if (const toml::node* n = t.get("http2")) {
+      if (!n->is_boolean())
+        error(*n, where + ".http2", "expected true or false");
+      else
+        edge.http2 = n->as_boolean()->get();
+    }
+    if (const toml::node* n = t.get("h2c")) {
+      if (!n->is_boolean())
+        error(*n, where + ".h2c", "expected true or false");
+      else if (n->as_boolean()->get() && edge.tls)
+        error(*n, where + ".h2c", "only for plain listeners (TLS listeners offer h2 by ALPN)");
+      else if (n->as_boolean()->get() && !edge.http2)
+        error(*n, where + ".h2c", "cannot be used with http2 = false");
+      else
+        edge.h2c = n->as_boolean()->get();
+    }
   }
 
   // mode = "http" | "tcp"; a tcp listener needs `upstream` and may send a PROXY header to it.

@@ -4,7 +4,7 @@
 //
 // Keys (docs/config.md):
 //   [[listener]] proxy_protocol = "off" | "v1" | "v2" | "any", proxy_protocol_from = [CIDRs],
-//                proxy_header_timeout = "5s", tls = true,
+//                proxy_header_timeout = "5s", tls = true, http2 = true, h2c = false,
 //                [[listener.certificate]] cert = "...", key = "...", default = true
 //   [[route]]    https_redirect = true, https_port = 8443
 // Values are validated when read (edge_reader.h); a Config holding them is always valid.
@@ -62,7 +62,11 @@ struct ListenerEdge {
   bool tls = false;
   std::vector<CertificateFiles> certificates;
   std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
-  TcpRelay tcp;                                        // mode = "tcp"
+  // HTTP/2 (h2/serve_h2.h): offered by ALPN on TLS listeners unless http2 = false; h2c = true
+  // accepts it with prior knowledge on a plain listener (for a front proxy that speaks h2c).
+  bool http2 = true;
+  bool h2c = false;
+  TcpRelay tcp;  // mode = "tcp"
 };
 
 struct RouteEdge {

@@ -309,7 +309,7 @@ class Loader {
   void read_listener(const toml::table& t, const std::string& where, Config& config) {
     check_keys(t, where,
                {"address", "proxy_protocol", "proxy_protocol_from", "proxy_header_timeout", "tls",
-                "certificate", "mode", "upstream", "upstream_proxy_protocol"});
+                "certificate", "mode", "upstream", "upstream_proxy_protocol", "http2", "h2c"});
     ListenerSection listener;
     listener.line = static_cast<int>(t.source().begin.line);
     auto address = get_string(t, where, "address");

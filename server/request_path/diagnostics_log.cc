@@ -246,6 +246,14 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
   } else {
     l.null("reason");
   }
+  // The framing the request came in: an HTTP/2 stream runs the same stages (h2/stream.h).
+  if (s.h2_stream_id != 0) {
+    l.string("protocol", "h2");
+    l.number("h2_stream", s.h2_stream_id);
+  } else {
+    l.string("protocol", x.version == HttpVersion::k10 ? "http/1.0" : "http/1.1");
+    l.null("h2_stream");
+  }
   if (auto* tls = s.client.tls()) {
     SSL* ssl = tls->native_handle();
     l.string("tls_version", SSL_get_version(ssl));

@@ -1,21 +1,15 @@
 // The life of a connection: the request path stages in order, once per request.
 #include "runtime/connection.h"
 
-#include "local_reply.h"
-#include "request_path/access_log.h"
-#include "request_path/client_ip.h"
-#include "request_path/diagnostics_log.h"
+#include "h2/driver.h"
+#include "h2/serve_h2.h"
 #include "request_path/exchange.h"
 #include "request_path/proxy_header.h"
-#include "request_path/rate_limit.h"
-#include "request_path/redirect.h"
 #include "request_path/request_head.h"
-#include "request_path/rewrite.h"
-#include "request_path/route.h"
 #include "request_path/tls.h"
-#include "request_path/upstream.h"
-#include "runtime/reply.h"
+#include "runtime/serve_request.h"
 #include "runtime/tcp_relay.h"
+#include "runtime/watchdog.h"
 #include "runtime/worker.h"
 
 namespace doorman::runtime {
@@ -68,19 +62,22 @@ void Connection::start(const config::ListenerSection& listener) {
       session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
       asio::detached);
   asio::co_spawn(
-      session_.worker.context(), [self = shared_from_this()] { return self->watch(); },
+      session_.worker.context(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        co_await watch_session(self->session_);
+      },
       asio::detached);
 }
 
 void Connection::drain() {
   session_.closing = true;
+  if (session_.h2 != nullptr) return session_.h2->drain();  // GOAWAY, streams finish
   if (session_.idle) session_.close_client();
 }
 
 asio::awaitable<void> Connection::serve() {
   using namespace request_path;
   Session& s = session_;
-  const bool log_on = s.snapshot.config.access_log != config::AccessLog::kOff;
   // 0. proxy_header: the PROXY header before anything else (closed on any failure).
   if (!co_await read_proxy_header(s, s.listener->edge)) s.closing = true;
   // 0b. tls: the handshake on TLS listeners (closed on failure).
@@ -90,36 +87,16 @@ asio::awaitable<void> Connection::serve() {
     co_await relay_tcp(s);
     s.closing = true;
   }
+  // HTTP/2 (ALPN h2, or h2c prior knowledge): each stream runs serve_request (h2/serve_h2.h).
+  if (!s.closing && co_await h2::serve_if_h2(s)) s.closing = true;
   for (;;) {
     Exchange x;
     // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle).
     const HeadOutcome head = co_await read_request_head(s, x);
     if (head == HeadOutcome::kClosed) break;
-    if (head == HeadOutcome::kInvalid) {
-      co_await send_local_reply(s, x);
-      if (log_on) log_access(s, x);
-      if (s.snapshot.diagnostics) log_diagnostics(s, x);
-      break;
-    }
-    if (log_on || s.snapshot.diagnostics) x.log.capture(*x.head);
-    // 2. route: Host and path -> route (404 without one).
-    if (select_route(s, x)) {
-      // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
-      // 3b. redirect: a route with https_redirect answers plain-http requests here.
-      if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {
-        // 3c. rate_limit: the resolved client's budget (429 over it); shared by all workers.
-        // 4. rewrite: the head the app receives (zero-copy pieces).
-        if (co_await limit_rate(s, x) && rewrite_request(s, x)) {
-          // 5. upstream: forward head and body, stream the response back (or builtin:echo).
-          co_await exchange_with_upstream(s, x);
-        }
-      }
-    }
-    if (x.reason != Reason::kNone && x.status == 0) co_await send_local_reply(s, x);
-    // 6. access_log (and the JSON diagnostics line, written off the request path)
-    if (log_on) log_access(s, x);
-    if (s.snapshot.diagnostics) log_diagnostics(s, x);
-    if (!x.keep_alive || s.closing) break;
+    // 2-6. route, client_ip, redirect, rate_limit, rewrite, upstream, logs.
+    co_await serve_request(s, x, head);
+    if (head == HeadOutcome::kInvalid || !x.keep_alive || s.closing) break;
   }
   s.close_upstream();
   if (s.truncated) {
@@ -145,44 +122,6 @@ asio::awaitable<void> Connection::send_close_notify(Session& s) {
   s.arm(Phase::kBodyIdle, s.snapshot.config.timeouts.body_idle);
   co_await tls->async_shutdown(kNoThrow);
   s.disarm();
-}
-
-asio::awaitable<void> Connection::watch() {
-  Session& s = session_;
-  while (!s.done) {
-    const auto now = std::chrono::steady_clock::now();
-    if (s.phase != Phase::kNone && s.deadline <= now) on_timeout();
-    s.watchdog_wakes =
-        s.phase == Phase::kNone ? std::chrono::steady_clock::time_point::max() : s.deadline;
-    s.watchdog.expires_at(s.watchdog_wakes);
-    co_await s.watchdog.async_wait(kNoThrow);
-  }
-}
-
-void Connection::on_timeout() {
-  Session& s = session_;
-  s.timed_out = s.phase;
-  switch (s.phase) {
-    case Phase::kUpstreamConnect:
-    case Phase::kUpstreamHead:
-      // The request path answers 504; the client connection stays usable.
-      if (s.upstream) {
-        asio::error_code ignored;
-        s.upstream->socket.close(ignored);
-      }
-      break;
-    case Phase::kRequestHead:
-    case Phase::kKeepAliveIdle:
-    case Phase::kBodyIdle:
-    case Phase::kNone:
-      if (s.upstream) {
-        asio::error_code ignored;
-        s.upstream->socket.close(ignored);
-      }
-      s.close_client();
-      break;
-  }
-  s.phase = Phase::kNone;
 }
 
 }  // namespace doorman::runtime

@@ -32,8 +32,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   asio::awaitable<void> serve();
-  asio::awaitable<void> watch();
-  void on_timeout();
   static asio::awaitable<void> send_close_notify(Session& s);
 
   Session session_;

@@ -32,6 +32,10 @@
 #include "runtime/snapshot.h"
 #include "upstream/pool.h"
 
+namespace doorman::h2 {
+class Driver;  // h2/driver.h
+}
+
 namespace doorman::runtime {
 
 class Worker;
@@ -91,6 +95,10 @@ struct Session {
   const config::ListenerSection* listener = nullptr;  // set by Connection::start
   bool peer_from_proxy_protocol = false;
   std::unique_ptr<ProxyHeader> proxy_header;
+  // HTTP/2 (h2/): on the connection's session, its driver while it serves h2 (drain() goes
+  // there); on a stream's session, the stream id (the logs' "protocol": "h2").
+  h2::Driver* h2 = nullptr;
+  uint32_t h2_stream_id = 0;
 
   ByteBuffer in;
   ByteBuffer out;

@@ -63,7 +63,7 @@ class CertificateStoreTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   CertificateStore::LoadResult load(const std::vector<CertificateFiles>& files) {
-    return CertificateStore::load(files, configure_server_ctx);
+    return CertificateStore::load(files, [](SSL_CTX* ctx) { return configure_server_ctx(ctx); });
   }
   std::string dir_;
 };

@@ -1,10 +1,10 @@
 // TlsContext: everything a TLS listener needs to handshake, built once at configuration load.
 //
 // Contract:
-// - TLS 1.2 and 1.3 only (RFC 8996 retired older versions); ALPN: the server selects
-//   "http/1.1" when the client offers it, and proceeds without ALPN when the client offers
-//   none; a client offering only other protocols (h2 only) gets a no_application_protocol
-//   alert (RFC 7301 §3.2).
+// - TLS 1.2 and 1.3 only (RFC 8996 retired older versions); ALPN: the server selects "h2"
+//   (when the listener allows HTTP/2) or else "http/1.1" among what the client offers, and
+//   proceeds without ALPN when the client offers none; a client offering only other
+//   protocols gets a no_application_protocol alert (RFC 7301 §3.2).
 // - Session resumption: TLS 1.3 tickets and TLS 1.2 tickets with the library's rotating keys,
 //   plus a server-side session cache for TLS 1.2 session ids. Ticket keys live in memory only.
 // - SNI (RFC 6066 §3) picks the certificate (CertificateStore::select); an unknown name with no
@@ -31,7 +31,8 @@ class TlsContext {
     std::vector<std::string> errors;            // sentences naming the file
     std::vector<std::string> warnings;
   };
-  static BuildResult build(const std::vector<CertificateFiles>& files);
+  // `http2`: ALPN offers h2 before http/1.1 (the listener's http2 key).
+  static BuildResult build(const std::vector<CertificateFiles>& files, bool http2 = true);
 
   // Not const in Asio's API; the context itself is not modified after build().
   asio::ssl::context& context() const { return *context_; }
@@ -47,6 +48,6 @@ class TlsContext {
 };
 
 // Applies the shared settings (versions, ALPN, sessions) to one SSL_CTX; "" on success.
-std::string configure_server_ctx(SSL_CTX* ctx);
+std::string configure_server_ctx(SSL_CTX* ctx, bool http2 = true);
 
 }  // namespace doorman::tls

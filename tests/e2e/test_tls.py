@@ -108,6 +108,8 @@ https_redirect = true
     def test_alpn_and_versions(self):
         d = self.start_doorman(self.config())
         rc, out = s_client(d.port, "exact.test", ["-alpn", "h2,http/1.1"])
+        self.assertIn("ALPN protocol: h2", out)  # HTTP/2 is preferred (docs/http2.md)
+        rc, out = s_client(d.port, "exact.test", ["-alpn", "http/1.1"])
         self.assertIn("ALPN protocol: http/1.1", out)
         rc, out = s_client(d.port, "exact.test", ["-tls1_1"])
         self.assertNotEqual(rc, 0)

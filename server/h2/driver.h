@@ -1,0 +1,83 @@
+// Driver: one HTTP/2 connection (RFC 9113) on a client connection whose ALPN chose "h2", or a
+// plain one that opened with the h2c preface: libnghttp2 does the framing, HPACK, flow control
+// and SETTINGS; the driver moves bytes between the socket and nghttp2 and gives each request
+// stream to a Stream (h2/stream.h), which runs the same request-path stages as HTTP/1.1.
+//
+// Contract:
+// - run() serves until the connection ends: the client closes, a protocol error or a flood
+//   (nghttp2 sends GOAWAY and the connection closes), a timeout, or a drain. It returns after
+//   every stream's session has ended (the streams point at the driver).
+// - One reader coroutine feeds nghttp2; one writer coroutine sends what nghttp2 has queued in
+//   batches of kWriteBatch and sleeps when there is nothing (streams wake it).
+// - Timeouts use the connection session's watchdog: while no stream runs, keepalive_idle; a
+//   write that does not complete within body_idle (a client that stopped reading) closes the
+//   connection. Each stream's session has its own watchdog for the request phases.
+// - drain() (the worker's drain, a reload) sends GOAWAY with the last stream id processed:
+//   streams already accepted finish, new ones are refused, then the connection closes.
+// - Caps (h2/caps.h): concurrent streams, header list size, HPACK table, CONTINUATION frames,
+//   RST_STREAM rate (rapid reset), SETTINGS/PING ACK backlog; past a connection cap nghttp2
+//   answers GOAWAY (ENHANCE_YOUR_CALM or PROTOCOL_ERROR) and the connection closes.
+// Thread safety: the connection's worker thread only.
+#pragma once
+
+#include <nghttp2/nghttp2.h>
+
+#include <asio.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "runtime/session.h"
+
+namespace doorman::h2 {
+
+class Stream;
+
+class Driver {
+ public:
+  explicit Driver(runtime::Session& connection);
+  ~Driver();
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  // `initial`: bytes already read from the client (the h2c preface and what followed it).
+  asio::awaitable<void> run(std::string_view initial);
+  void drain();
+
+  // For streams.
+  runtime::Session& connection() { return connection_; }
+  nghttp2_session* session() { return ng_; }
+  void wake_writer() { wake_.cancel(); }
+  void stream_started();
+  void stream_finished();
+
+ private:
+  bool open_session();
+  asio::awaitable<void> read_loop(std::string_view initial);
+  asio::awaitable<void> write_loop();
+  bool feed(std::string_view bytes);
+  void fail(uint32_t error_code);
+  void idle_deadline();
+
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
+                       const uint8_t*, size_t, uint8_t, void*);
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
+  static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+  Stream* stream_of(int32_t id);
+
+  runtime::Session& connection_;
+  nghttp2_session* ng_ = nullptr;
+  std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
+  asio::steady_timer wake_;          // the writer sleeps here
+  asio::steady_timer streams_done_;  // run() waits here for the last stream to end
+  std::string out_;
+  std::size_t running_ = 0;  // streams whose session is alive
+  bool reading_done_ = false;
+  bool writing_done_ = false;
+  bool draining_ = false;
+};
+
+}  // namespace doorman::h2

@@ -1,0 +1,47 @@
+// The stages after the head, in request order; connection.cc and h2/stream.cc both come here.
+#include "runtime/serve_request.h"
+
+#include "local_reply.h"
+#include "request_path/access_log.h"
+#include "request_path/client_ip.h"
+#include "request_path/diagnostics_log.h"
+#include "request_path/rate_limit.h"
+#include "request_path/redirect.h"
+#include "request_path/rewrite.h"
+#include "request_path/route.h"
+#include "request_path/upstream.h"
+#include "runtime/reply.h"
+
+namespace doorman::runtime {
+
+asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
+                                    request_path::HeadOutcome head) {
+  using namespace request_path;
+  const bool log_on = s.snapshot.config.access_log != config::AccessLog::kOff;
+  if (head == HeadOutcome::kInvalid) {
+    co_await send_local_reply(s, x);
+    if (log_on) log_access(s, x);
+    if (s.snapshot.diagnostics) log_diagnostics(s, x);
+    co_return;
+  }
+  if (log_on || s.snapshot.diagnostics) x.log.capture(*x.head);
+  // 2. route: Host and path -> route (404 without one).
+  if (select_route(s, x)) {
+    // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
+    // 3b. redirect: a route with https_redirect answers plain-http requests here.
+    if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {
+      // 3c. rate_limit: the resolved client's budget (429 over it); shared by all workers.
+      // 4. rewrite: the head the app receives (zero-copy pieces).
+      if (co_await limit_rate(s, x) && rewrite_request(s, x)) {
+        // 5. upstream: forward head and body, stream the response back (or builtin:echo).
+        co_await exchange_with_upstream(s, x);
+      }
+    }
+  }
+  if (x.reason != Reason::kNone && x.status == 0) co_await send_local_reply(s, x);
+  // 6. access_log (and the JSON diagnostics line, written off the request path)
+  if (log_on) log_access(s, x);
+  if (s.snapshot.diagnostics) log_diagnostics(s, x);
+}
+
+}  // namespace doorman::runtime
