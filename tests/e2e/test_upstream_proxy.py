@@ -183,14 +183,17 @@ class UpstreamProxy(DoormanTestCase):
         crt, key = self_signed(self.tmp.path, "app.test")
         listener = f'tls = true\n[[listener.certificate]]\ncert = "{crt}"\nkey = "{key}"\n'
         d = self.start_doorman(config(self.capture.port, "v2", listener))
-        rc, out, err = curl("--resolve", f"app.test:{d.port}:127.0.0.1", "--cacert", crt,
-                            f"https://app.test:{d.port}/x")
-        self.assertEqual(rc, 0, err)
-        rc, r = pp.decode(self.capture.next_capture(contains=b"GET /x"))
-        t = r["typed"]
-        self.assertEqual((t["alpn"], t["authority"]), ("http/1.1", "app.test"))
-        self.assertTrue(t["ssl"]["client_ssl"])
-        self.assertTrue(t["ssl"]["version"].startswith("TLSv1."))
+        # The ALPN TLV carries what the client negotiated with doorman, whatever the upstream speaks.
+        for flag, alpn in (("--http1.1", "http/1.1"), ("--http2", "h2")):
+            path = "/x-" + alpn
+            rc, out, err = curl(flag, "--resolve", f"app.test:{d.port}:127.0.0.1", "--cacert", crt,
+                                f"https://app.test:{d.port}{path}")
+            self.assertEqual(rc, 0, err)
+            rc, r = pp.decode(self.capture.next_capture(contains=b"GET " + path.encode()))
+            t = r["typed"]
+            self.assertEqual((t["alpn"], t["authority"]), (alpn, "app.test"))
+            self.assertTrue(t["ssl"]["client_ssl"])
+            self.assertTrue(t["ssl"]["version"].startswith("TLSv1."))
 
     def test_config_errors(self):
         path = self.tmp.write("bad.toml", '[[listener]]\naddress = "127.0.0.1:0"\n[[route]]\n'
