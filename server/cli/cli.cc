@@ -15,6 +15,7 @@ int run(int argc, char** argv) {
   add_proxy_header_command(app, exit_code);
   add_check_command(app, exit_code);
   add_serve_command(app, exit_code);
+  add_reload_command(app, exit_code);
   add_ranges_command(app, exit_code);
   add_logs_command(app, exit_code);
   try {

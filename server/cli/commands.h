@@ -10,6 +10,7 @@ void add_explain_command(CLI::App& app, int& exit_code);
 void add_proxy_header_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_reload_command(CLI::App& app, int& exit_code);
 void add_ranges_command(CLI::App& app, int& exit_code);
 void add_logs_command(CLI::App& app, int& exit_code);
 

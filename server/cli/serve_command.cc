@@ -1,10 +1,10 @@
-// `doorman serve --config F`: load and validate the configuration (refusing to start on any
-// error, printed as "FILE:LINE: key: message"), then run the server until SIGTERM/SIGINT.
+// `doorman serve --config F [--pid-file P]`: load and validate the configuration (refusing to
+// start on any error, printed as "FILE:LINE: key: message"), then run the server until
+// SIGTERM/SIGINT, reloading F on SIGHUP (runtime/reload.h).
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "config/config.h"
-#include "ranges/ranges_runtime.h"
 #include "runtime/server.h"
 #include "runtime/snapshot.h"
 
@@ -14,7 +14,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Run the reverse proxy");
   auto path = std::make_shared<std::string>();
   cmd->add_option("--config,-c", *path, "Configuration file (TOML)")->required();
-  cmd->callback([path, &exit_code] {
+  auto pid_file = std::make_shared<std::string>();
+  cmd->add_option("--pid-file", *pid_file,
+                  "Write the process id here while serving (overrides [server] pid_file)");
+  cmd->callback([path, pid_file, &exit_code] {
     auto loaded = config::load_config(*path);
     if (!loaded.config) {
       for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
@@ -29,11 +32,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    // CDN range lists: cache overlay now, refreshes on their own thread (docs/cloudflare.md),
-    // which must not take the SIGTERM meant for run_server's sigwait.
-    runtime::block_shutdown_signals();
-    auto ranges_service = ranges::start_ranges(**snapshot);
-    exit_code = runtime::run_server(std::move(*snapshot));
+    runtime::ServeOptions options{
+        .config_path = *path,
+        .pid_file = pid_file->empty() ? loaded.config->server.pid_file : *pid_file};
+    exit_code = runtime::run_server(std::move(*snapshot), options);
   });
 }
 

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "config/ranges_config.h"
-#include "config/edge_config.h"
 #include "config/diagnostics_config.h"
+#include "config/edge_config.h"
+#include "config/ranges_config.h"
 #include "config/rate_limit_config.h"
 
 namespace doorman::config {
@@ -59,6 +59,7 @@ struct ServerSection {
   std::vector<std::string> trusted_proxies;  // CIDRs, validated at load
   bool trust_loopback = true;
   ForwardedHeader forwarded_header = ForwardedHeader::kAny;
+  std::string pid_file;  // "" = none; written by `serve`, read by `doorman reload`
 };
 
 struct TimeoutsSection {
@@ -81,7 +82,8 @@ struct LimitsSection {
 
 struct ListenerSection {
   SocketAddress address;
-  ListenerEdge edge;  // edge_config.h: proxy_protocol, proxy_protocol_from, proxy_header_timeout, tls
+  ListenerEdge
+      edge;  // edge_config.h: proxy_protocol, proxy_protocol_from, proxy_header_timeout, tls
   int line = 0;
 };
 
@@ -105,7 +107,7 @@ struct RouteSection {
   std::string client_ip_header;  // "" = none
   int trusted_hops = 0;          // 0 = not required
   std::optional<uint64_t> max_body_size;
-  RouteEdge edge;  // edge_config.h: https_redirect, https_port
+  RouteEdge edge;             // edge_config.h: https_redirect, https_port
   RouteRateLimit rate_limit;  // rate_limit_config.h
   int line = 0;
 };
@@ -120,8 +122,8 @@ struct Config {
   std::string cloudflare_ranges_file;          // "" = the bundled set
   std::vector<std::string> cloudflare_ranges;  // file contents, one CIDR per entry
   AccessLog access_log = AccessLog::kOff;
-  RangesSection ranges;  // ranges_config.h: [cloudflare] refresh keys, [fastly]
-  RateLimitSection rate_limit;  // rate_limit_config.h
+  RangesSection ranges;            // ranges_config.h: [cloudflare] refresh keys, [fastly]
+  RateLimitSection rate_limit;     // rate_limit_config.h
   DiagnosticsSection diagnostics;  // diagnostics_config.h: [log] diagnostics, file
 };
 

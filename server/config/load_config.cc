@@ -8,8 +8,8 @@
 
 #include "config/config.h"
 #include "config/edge_reader.h"
-#include "config/rate_limit_reader.h"
 #include "config/ranges_reader.h"
+#include "config/rate_limit_reader.h"
 
 namespace doorman::config {
 namespace {
@@ -220,8 +220,10 @@ class Loader {
   }
 
   void read_server(const toml::table& t, ServerSection& s) {
-    check_keys(t, "server", {"workers", "trusted_proxies", "trust_loopback", "forwarded_header"});
+    check_keys(t, "server",
+               {"workers", "trusted_proxies", "trust_loopback", "forwarded_header", "pid_file"});
     if (auto v = get_int(t, "server", "workers", 0, 256)) s.workers = static_cast<int>(*v);
+    if (auto v = get_string(t, "server", "pid_file")) s.pid_file = *v;
     s.trusted_proxies = get_strings(t, "server", "trusted_proxies");
     if (const toml::node* list = t.get("trusted_proxies"); list && list->is_array()) {
       for (const toml::node& item : *list->as_array()) {
@@ -329,8 +331,8 @@ class Loader {
   void read_route(const toml::table& t, const std::string& where, Config& config) {
     check_keys(t, where,
                {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
-                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit",
-                "https_redirect", "https_port", "upstream_proxy_protocol"});
+                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit", "https_redirect",
+                "https_port", "upstream_proxy_protocol"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

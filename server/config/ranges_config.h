@@ -28,6 +28,7 @@ struct RangesProvider {
   std::string ranges_file;          // Fastly's static override ("" = none)
   std::vector<std::string> ranges;  // its CIDRs, validated at load
   std::chrono::milliseconds cache_check_interval{std::chrono::seconds(5)};  // 0 = off
+  friend bool operator==(const RangesProvider&, const RangesProvider&) = default;
 };
 
 struct RangesSection {
@@ -49,6 +50,7 @@ struct RangesSection {
                         "",
                         {},
                         std::chrono::seconds(5)};
+  friend bool operator==(const RangesSection&, const RangesSection&) = default;
 };
 
 }  // namespace doorman::config

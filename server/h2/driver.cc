@@ -62,7 +62,7 @@ bool Driver::open_session() {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
       {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, kHeaderTableSize},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, connection_.snapshot.config.limits.max_head_size},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, connection_.snapshot->config.limits.max_head_size},
       {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   };
   if (nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) != 0)
@@ -111,7 +111,7 @@ void Driver::stream_finished() {
 // No stream runs: the connection may stay open keepalive_idle for the next request.
 void Driver::idle_deadline() {
   if (running_ == 0 && !reading_done_)
-    connection_.arm(Phase::kKeepAliveIdle, connection_.snapshot.config.timeouts.keepalive_idle);
+    connection_.arm(Phase::kKeepAliveIdle, connection_.snapshot->config.timeouts.keepalive_idle);
 }
 
 void Driver::fail(uint32_t error_code) {
@@ -134,6 +134,9 @@ bool Driver::feed(std::string_view bytes) {
 asio::awaitable<void> Driver::read_loop(std::string_view initial) {
   runtime::Session& s = connection_;
   bool ok = initial.empty() || feed(initial);
+  // A drain that began before the driver existed (the preface was still arriving): the streams
+  // of the first flight are served, no more.
+  if (s.closing) drain();
   s.in.begin = s.in.end = 0;
   while (ok && !writing_done_) {
     auto [ec, n] =
@@ -149,7 +152,7 @@ asio::awaitable<void> Driver::read_loop(std::string_view initial) {
 
 asio::awaitable<void> Driver::write_loop() {
   runtime::Session& s = connection_;
-  const auto body_idle = s.snapshot.config.timeouts.body_idle;
+  const auto body_idle = s.snapshot->config.timeouts.body_idle;
   while (!writing_done_) {
     out_.clear();
     while (out_.size() < kWriteBatch) {
@@ -194,7 +197,11 @@ Stream* Driver::stream_of(int32_t id) {
 int Driver::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   Driver& d = driver_of(user);
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-  d.streams_.emplace(frame->hd.stream_id, std::make_shared<Stream>(d, frame->hd.stream_id));
+  // A reload since the last stream applies from this one on: the stream keeps the generation
+  // it starts with, and the connection's own timeouts follow the newest one.
+  d.connection_.adopt_current_generation();
+  d.streams_.emplace(frame->hd.stream_id,
+                     std::make_shared<Stream>(d, frame->hd.stream_id, d.connection_.generation));
   return 0;
 }
 

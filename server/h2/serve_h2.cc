@@ -32,8 +32,10 @@ asio::awaitable<bool> serve_if_h2(runtime::Session& s) {
   const config::ListenerEdge& edge = s.listener->edge;
   if (s.client.is_tls()) {
     if (!alpn_chose_h2(s)) co_return false;
+    s.ensure_buffers();  // the driver reads into s.in
   } else {
     if (!edge.h2c) co_return false;
+    s.ensure_buffers();
     // Read until the bytes stop looking like the preface (an HTTP/1.1 request differs by its
     // second byte at the latest) or all of it is there. The head timer armed at accept bounds
     // a client that sends nothing.

@@ -19,19 +19,20 @@ namespace {
 
 // Header bytes one stream may send before it is refused outright: room beyond max_head_size
 // so that a head slightly over it still reaches the parser and gets the HTTP/1.1 answer (431).
-std::size_t builder_cap(const Session& c) {
-  return c.snapshot.config.limits.max_head_size + 4096;
+std::size_t builder_cap(const runtime::Generation& g) {
+  return g.snapshot->config.limits.max_head_size + 4096;
 }
 
 }  // namespace
 
-Stream::Stream(Driver& driver, int32_t id)
+Stream::Stream(Driver& driver, int32_t id, std::shared_ptr<runtime::Generation> generation)
     : StreamPipe(driver.connection().worker.context().get_executor()),
       driver_(driver),
       id_(id),
-      request_(builder_cap(driver.connection())),
+      generation_(std::move(generation)),
+      request_(builder_cap(*generation_)),
       response_parser_(ResponseParseOptions{
-          .max_head_size = driver.connection().snapshot.config.limits.max_head_size}) {}
+          .max_head_size = generation_->snapshot->config.limits.max_head_size}) {}
 
 Stream::~Stream() = default;
 
@@ -45,9 +46,8 @@ bool Stream::on_headers_end(bool end_stream) {
   Session& c = driver_.connection();
   asio::io_context& context = c.worker.context();
   session_ =
-      std::make_unique<Session>(c.worker, c.snapshot, runtime::Protocol::socket(context), context);
+      std::make_unique<Session>(c.worker, generation_, runtime::Protocol::socket(context), context);
   Session& s = *session_;
-  const config::LimitsSection& limits = c.snapshot.config.limits;
   s.client.attach_pipe(*this, c.client);
   s.unix_listener = c.unix_listener;
   s.peer = c.peer;
@@ -56,15 +56,15 @@ bool Stream::on_headers_end(bool end_stream) {
   s.peer_from_proxy_protocol = c.peer_from_proxy_protocol;
   if (c.proxy_header) s.proxy_header = std::make_unique<ProxyHeader>(*c.proxy_header);
   s.h2_stream_id = static_cast<uint32_t>(id_);
-  s.in.allocate(limits.max_head_size + 16384);
-  s.out.allocate(limits.max_head_size + 16384);
+  const config::LimitsSection& limits = s.snapshot->config.limits;
+  s.ensure_buffers();
   s.request_parser = RequestHeadParser(RequestParseOptions{
       .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
   s.response_parser =
       ResponseHeadParser(ResponseParseOptions{.max_head_size = limits.max_head_size});
   // The whole head is here already; the timer bounds the stages up to the upstream.
   s.first_request = true;
-  s.arm(Phase::kRequestHead, c.snapshot.config.timeouts.request_head);
+  s.arm(Phase::kRequestHead, s.snapshot->config.timeouts.request_head);
   running_ = true;
   driver_.stream_started();
   auto self = shared_from_this();
@@ -167,7 +167,7 @@ std::size_t Stream::push(std::span<const char> bytes) {
   const std::size_t held = response_.size() - response_off_;
   const std::size_t cap = head_submitted_
                               ? kResponseBuffer
-                              : driver_.connection().snapshot.config.limits.max_head_size + 16384;
+                              : generation_->snapshot->config.limits.max_head_size + 16384;
   if (held >= cap) return 0;
   const std::size_t take = std::min(bytes.size(), cap - held);
   response_.append(bytes.data(), take);

@@ -42,7 +42,9 @@ class Driver;
 
 class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<Stream> {
  public:
-  Stream(Driver& driver, int32_t id);
+  // `generation`: the worker's current one when the stream began (its HEADERS arrived); the
+  // stream's whole exchange uses it, even if a reload happens meanwhile.
+  Stream(Driver& driver, int32_t id, std::shared_ptr<runtime::Generation> generation);
   ~Stream() override;
 
   int32_t id() const { return id_; }
@@ -74,6 +76,7 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
 
   Driver& driver_;
   int32_t id_;
+  std::shared_ptr<runtime::Generation> generation_;
   bool ng_closed_ = false;  // nghttp2 forgot the stream: no more calls about it
   bool running_ = false;    // the session's coroutine is alive
   std::unique_ptr<runtime::Session> session_;

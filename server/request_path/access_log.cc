@@ -60,7 +60,7 @@ void log_access(const runtime::Session& s, const Exchange& x) {
                                                    " socket_peer=%s\n", socket_peer)) -
             1;
   }
-  FILE* out = s.snapshot.config.access_log == config::AccessLog::kStderr ? stderr : stdout;
+  FILE* out = s.snapshot->config.access_log == config::AccessLog::kStderr ? stderr : stdout;
   std::fwrite(line, 1, size, out);
   std::fflush(out);
 }

@@ -8,13 +8,13 @@ bool resolve_identity(const runtime::Session& s, Exchange& x) {
   request.peer_from_proxy_protocol = s.peer_from_proxy_protocol;
   request.tls_terminated = s.client.is_tls();
   request.mode = x.route_runtime->source_ip;
-  request.trusted = &s.snapshot.trusted;
+  request.trusted = &s.snapshot->trusted;
   // One snapshot of each live list per request (ranges_store.h): one consistent decision.
-  request.cloudflare = &s.snapshot.cloudflare_store->current();
-  if (runtime::consults_fastly(request.mode, s.snapshot.fastly_in_auto))
-    request.fastly = &s.snapshot.fastly_store->current();
+  request.cloudflare = &s.snapshot->cloudflare_store->current();
+  if (runtime::consults_fastly(request.mode, s.snapshot->fastly_in_auto))
+    request.fastly = &s.snapshot->fastly_store->current();
   request.headers = x.head->headers();
-  request.options.forwarded_header = s.snapshot.forwarded_header;
+  request.options.forwarded_header = s.snapshot->forwarded_header;
   request.options.trusted_hops = static_cast<uint32_t>(x.route->trusted_hops);
   x.identity = resolve_client_ip(request);
   if (x.identity.accepted()) return true;

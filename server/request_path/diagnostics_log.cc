@@ -292,11 +292,11 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
   else
     l.null("upstream_reused");
   if (x.route_runtime != nullptr && x.status != 0 && x.reason == Reason::kNone)
-    l.string("upstream", s.snapshot.upstreams[x.route_runtime->upstream_index].text);
+    l.string("upstream", s.snapshot->upstreams[x.route_runtime->upstream_index].text);
   else
     l.null("upstream");
   l.string("rate_limit", rate_limit_outcome_name(x.rate_limit.outcome));
-  s.snapshot.diagnostics->write(l.finish());
+  s.snapshot->diagnostics->write(l.finish());
 }
 
 }  // namespace doorman::request_path

@@ -68,7 +68,7 @@ class DiagnosticsLog {
 
 std::shared_ptr<DiagnosticsLog> make_diagnostics_log(const config::Config& config);
 
-// Formats and queues the request's line. REQUIRES: s.snapshot.diagnostics is set.
+// Formats and queues the request's line. REQUIRES: s.snapshot->diagnostics is set.
 void log_diagnostics(runtime::Session& s, const Exchange& x);
 
 }  // namespace doorman::request_path

@@ -46,6 +46,7 @@ asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::Liste
   ProxyDecoder decoder(accepted_versions(edge.proxy_protocol));
   // The input buffer is empty before the first request: peek into it, then take exactly the
   // header's bytes out of the socket (into the same place; they are not kept there).
+  s.ensure_buffers();
   const asio::mutable_buffer scratch(s.in.data.get(), std::min<std::size_t>(s.in.capacity, 4096));
   std::string_view failure;
   for (;;) {
@@ -84,7 +85,7 @@ asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::Liste
     s.peer_from_proxy_protocol = true;
   }
   // The request head's clock starts now (the header's own time is not the client's).
-  s.arm(Phase::kRequestHead, s.snapshot.config.timeouts.request_head);
+  s.arm(Phase::kRequestHead, s.snapshot->config.timeouts.request_head);
   co_return true;
 }
 

@@ -85,10 +85,8 @@ std::string_view rate_limit_outcome_name(RateLimitOutcome outcome) {
   return "-";
 }
 
-RateLimits::RateLimits(const config::Config& config)
-    : section_(config.rate_limit),
-      local_(RateLimiter::Options{.max_keys = static_cast<std::size_t>(config.rate_limit.max_keys),
-                                  .ipv6_prefix = config.rate_limit.ipv6_prefix}) {
+RateLimits::RateLimits(const config::Config& config, const RateLimits* previous)
+    : section_(config.rate_limit) {
   // Routes on the server default share policy id 0; each route with its own rule gets its own
   // id, hence its own budget per client.
   uint32_t next_id = 1;
@@ -114,23 +112,50 @@ RateLimits::RateLimits(const config::Config& config)
     }
     routes_.push_back(p);
   }
+  if (previous && same_budgets(*previous))
+    local_ = previous->local_;
+  else
+    local_ = std::make_shared<RateLimiter>(
+        RateLimiter::Options{.max_keys = static_cast<std::size_t>(section_.max_keys),
+                             .ipv6_prefix = section_.ipv6_prefix});
   const bool any_limited =
       std::any_of(routes_.begin(), routes_.end(), [](const RoutePolicy& r) { return r.limited; });
-  if (section_.redis && any_limited)
-    shared_ = std::make_unique<redis::RateLimitBackend>(section_.redis_host, section_.redis_port,
+  if (!section_.redis || !any_limited) return;
+  const config::RateLimitSection* before = previous ? &previous->section_ : nullptr;
+  if (previous && previous->shared_ && before->redis_host == section_.redis_host &&
+      before->redis_port == section_.redis_port &&
+      before->backend_timeout == section_.backend_timeout)
+    shared_ = previous->shared_;
+  else
+    shared_ = std::make_shared<redis::RateLimitBackend>(section_.redis_host, section_.redis_port,
                                                         section_.backend_timeout);
+}
+
+// The table's state is keyed by (policy id, client): it keeps its meaning when the table has the
+// same shape and no id now names a different rule.
+bool RateLimits::same_budgets(const RateLimits& other) const {
+  if (other.section_.max_keys != section_.max_keys ||
+      other.section_.ipv6_prefix != section_.ipv6_prefix)
+    return false;
+  for (const RoutePolicy& mine : routes_) {
+    if (!mine.limited) continue;
+    for (const RoutePolicy& theirs : other.routes_)
+      if (theirs.limited && theirs.id == mine.id && !(theirs.policy == mine.policy)) return false;
+  }
+  return true;
 }
 
 RateLimits::~RateLimits() = default;
 
-std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config) {
-  return std::make_shared<RateLimits>(config);
+std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config,
+                                             const RateLimits* previous) {
+  return std::make_shared<RateLimits>(config, previous);
 }
 
 asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x) {
-  RateLimits& limits = *s.snapshot.rate_limits;
+  RateLimits& limits = *s.snapshot->rate_limits;
   const RoutePolicy& p =
-      limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot.config.routes.data()));
+      limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot->config.routes.data()));
   if (!p.limited || !x.identity.client_ip) co_return true;
   const IpAddress& client = *x.identity.client_ip;
   redis::RateLimitBackend* shared = limits.shared();

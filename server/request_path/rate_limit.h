@@ -14,6 +14,12 @@
 //   kRateLimited (429) and the note holds Retry-After and the RateLimit fields, which the local
 //   reply carries. Within it: the note holds the RateLimit fields, which every response of the
 //   route carries (add_rate_limit_fields for relayed heads, with_rate_limit_fields for replies).
+// - Reload: make_rate_limits(config, previous) carries the per-client state over when it means
+//   the same thing in the new configuration: the new RateLimits shares the previous one's table
+//   when max_keys and ipv6_prefix are unchanged and every policy id both have is the same rule
+//   (routes may be added, removed or re-pointed freely); otherwise the new one starts with empty
+//   budgets. It shares the Redis backend (connection and thread) when the backend address and
+//   timeout are unchanged; Redis's own state survives any reload.
 // Thread safety: RateLimits is safe to share; the functions on a Session run on its worker.
 #pragma once
 
@@ -44,22 +50,26 @@ struct RoutePolicy {
 
 class RateLimits {
  public:
-  explicit RateLimits(const config::Config& config);
+  // `previous` (may be null): the RateLimits of the snapshot being replaced.
+  RateLimits(const config::Config& config, const RateLimits* previous);
   ~RateLimits();
 
   const RoutePolicy& policy_of(std::size_t route_index) const { return routes_[route_index]; }
-  RateLimiter& local() { return local_; }
+  RateLimiter& local() { return *local_; }
   redis::RateLimitBackend* shared() { return shared_.get(); }  // null with backend = "local"
   const config::RateLimitSection& section() const { return section_; }
 
  private:
+  bool same_budgets(const RateLimits& other) const;
+
   config::RateLimitSection section_;
-  std::vector<RoutePolicy> routes_;  // parallel to config.routes
-  RateLimiter local_;
-  std::unique_ptr<redis::RateLimitBackend> shared_;
+  std::vector<RoutePolicy> routes_;     // parallel to config.routes
+  std::shared_ptr<RateLimiter> local_;  // shared with the previous snapshot's when compatible
+  std::shared_ptr<redis::RateLimitBackend> shared_;
 };
 
-std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config);
+std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config,
+                                             const RateLimits* previous = nullptr);
 
 // The stage: false when the request was refused (x.reason set; the caller sends the reply).
 asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x);

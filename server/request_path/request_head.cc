@@ -5,12 +5,42 @@ namespace doorman::request_path {
 using runtime::kNoThrow;
 using runtime::Phase;
 
+namespace {
+
+// Waits, holding no buffer, until the next request's first byte can be read: an idle keep-alive
+// connection costs its socket and its Session only. Plain sockets only: a TLS stream may hold
+// bytes already taken from the socket, so it goes straight to its read.
+asio::awaitable<bool> wait_for_first_byte(runtime::Session& s) {
+  if (s.client.is_tls()) co_return true;
+  asio::error_code ec;
+  // Bytes already there (the client sent at once, or pipelined): no wait, no buffer churn.
+  if (s.client.socket().available(ec) > 0 || ec) co_return !ec;
+  s.release_buffers();
+  s.idle = true;
+  auto [wait_error] =
+      co_await s.client.socket().async_wait(runtime::Protocol::socket::wait_read, kNoThrow);
+  s.idle = false;
+  co_return !wait_error;
+}
+
+}  // namespace
+
 asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x) {
-  const config::TimeoutsSection& timeouts = s.snapshot.config.timeouts;
-  s.request_parser.reset();
   bool head_timer_armed = s.first_request;  // armed at accept: a silent client is closed too
   s.first_request = false;
-  if (!head_timer_armed && s.in.empty()) s.arm(Phase::kKeepAliveIdle, timeouts.keepalive_idle);
+  if (!head_timer_armed && s.in.empty())
+    s.arm(Phase::kKeepAliveIdle, s.snapshot->config.timeouts.keepalive_idle);
+  // An HTTP/2 stream's head is in its pipe already; socket() is the carrying connection's.
+  if (s.in.empty() && !s.client.is_pipe()) {
+    asio::error_code ec;
+    const bool arrived = s.client.socket().available(ec) > 0 && !ec;
+    if (s.closing && !arrived) co_return HeadOutcome::kClosed;
+    if (!co_await wait_for_first_byte(s)) co_return HeadOutcome::kClosed;
+  }
+  // A reload completed before this request's first byte applies to it.
+  s.start_request();
+  const config::TimeoutsSection& timeouts = s.snapshot->config.timeouts;
+  s.request_parser.reset();
   for (;;) {
     if (!s.in.empty()) {
       const HeadProgress p = s.request_parser.parse(s.in.view());

@@ -98,12 +98,12 @@ bool select_route(const runtime::Session& s, Exchange& x) {
   std::string_view target = head.target;
   if (head.target_form == TargetForm::kAbsolute)
     target = head.absolute_path.starts_with('/') ? head.absolute_path : std::string_view("/");
-  x.route = s.snapshot.routes.match(head.host, target);
+  x.route = s.snapshot->routes.match(head.host, target);
   if (x.route == nullptr) {
     x.reason = Reason::kNoRoute;
     return false;
   }
-  x.route_runtime = &s.snapshot.runtime_of(x.route);
+  x.route_runtime = &s.snapshot->runtime_of(x.route);
   return true;
 }
 

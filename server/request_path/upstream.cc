@@ -34,11 +34,11 @@ bool has_body(const BodyFraming& framing) {
 }
 
 asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t target) {
-  upstream::Pool& pool = s.worker.pool();
+  upstream::Pool& pool = s.pool();
   s.upstream = pool.make(target);
   UpstreamTiming& t = x.upstream_timing;
   t = UpstreamTiming{};  // a retry's fresh connection replaces the failed attempt's times
-  t.connect_started = s.arm(Phase::kUpstreamConnect, s.snapshot.config.timeouts.upstream_connect);
+  t.connect_started = s.arm(Phase::kUpstreamConnect, s.snapshot->config.timeouts.upstream_connect);
   auto [ec] = co_await s.upstream->socket.async_connect(pool.endpoint(target), kNoThrow);
   if (ec) {
     x.reason = s.timed_out == Phase::kUpstreamConnect ? Reason::kUpstreamConnectTimeout
@@ -59,7 +59,7 @@ asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t targ
 asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
   const std::size_t target = x.route_runtime->upstream_index;
   s.timed_out = Phase::kNone;
-  if (s.snapshot.upstreams[target].kind == config::SocketAddress::Kind::kBuiltinEcho) {
+  if (s.snapshot->upstreams[target].kind == config::SocketAddress::Kind::kBuiltinEcho) {
     co_await builtin::serve_echo(s, x);
     co_return;
   }
@@ -71,7 +71,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
     // A route that sends a PROXY header never shares connections (upstream/send_proxy.h).
     const bool sends_proxy =
         x.route->edge.upstream_proxy_protocol != config::UpstreamProxyProtocol::kOff;
-    if (attempt == 0 && !sends_proxy) s.upstream = s.worker.pool().take_idle(target);
+    if (attempt == 0 && !sends_proxy) s.upstream = s.pool().take_idle(target);
     if (s.upstream) x.upstream_timing.reused = true;  // no connect to time
     if (!s.upstream) {
       if (!co_await connect_upstream(s, x, target)) co_return;

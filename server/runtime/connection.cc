@@ -36,14 +36,12 @@ IpAddress peer_of(const Protocol::endpoint& ep, bool unix_listener) {
 
 Connection::Connection(Worker& worker, Protocol::socket socket, const Protocol::endpoint& peer,
                        bool unix_listener)
-    : session_(worker, worker.snapshot(), std::move(socket), worker.context()) {
-  const config::LimitsSection& limits = worker.snapshot().config.limits;
+    : session_(worker, worker.current(), std::move(socket), worker.context()) {
+  const config::LimitsSection& limits = session_.snapshot->config.limits;
   session_.unix_listener = unix_listener;
   session_.peer = peer_of(peer, unix_listener);
   session_.socket_peer = session_.peer;
-  // The head must fit with room to spare for the body bytes that arrive with it.
-  session_.in.allocate(limits.max_head_size + 16384);
-  session_.out.allocate(limits.max_head_size + 16384);
+  // The byte buffers come with the first byte of the first request (Session::ensure_buffers).
   session_.request_parser = RequestHeadParser(RequestParseOptions{
       .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
   session_.response_parser =
@@ -55,9 +53,10 @@ Connection::~Connection() {
   session_.worker.detach(this);
 }
 
-void Connection::start(const config::ListenerSection& listener) {
+void Connection::start(const config::ListenerSection& listener, uint64_t listener_id) {
   session_.listener = &listener;
-  session_.arm(Phase::kRequestHead, session_.snapshot.config.timeouts.request_head);
+  listener_id_ = listener_id;
+  session_.arm(Phase::kRequestHead, session_.snapshot->config.timeouts.request_head);
   asio::co_spawn(
       session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
       asio::detached);
@@ -72,26 +71,34 @@ void Connection::start(const config::ListenerSection& listener) {
 void Connection::drain() {
   session_.closing = true;
   if (session_.h2 != nullptr) return session_.h2->drain();  // GOAWAY, streams finish
-  if (session_.idle) session_.close_client();
+  // A request already in the socket is served (with "Connection: close"): closing would lose
+  // a request the client has sent, and with unread bytes the kernel would answer RST.
+  asio::error_code ec;
+  if (session_.idle && !(session_.client.socket().available(ec) > 0 && !ec))
+    session_.close_client();
 }
 
 asio::awaitable<void> Connection::serve() {
   using namespace request_path;
   Session& s = session_;
+  const config::ListenerEdge& edge = s.listener->edge;
   // 0. proxy_header: the PROXY header before anything else (closed on any failure).
-  if (!co_await read_proxy_header(s, s.listener->edge)) s.closing = true;
-  // 0b. tls: the handshake on TLS listeners (closed on failure).
-  if (!s.closing && !co_await accept_tls(s, s.listener->edge)) s.closing = true;
+  bool serving = co_await read_proxy_header(s, edge);
+  // 0b. tls: the handshake on TLS listeners (closed on failure; not begun once draining).
+  if (serving) serving = !(s.closing && edge.tls) && co_await accept_tls(s, edge);
   // tcp listeners relay bytes instead of serving HTTP (runtime/tcp_relay.h).
-  if (!s.closing && s.listener->edge.tcp.enabled) {
-    co_await relay_tcp(s);
-    s.closing = true;
+  if (serving && edge.tcp.enabled) {
+    if (!s.closing) co_await relay_tcp(s);
+    serving = false;
   }
   // HTTP/2 (ALPN h2, or h2c prior knowledge): each stream runs serve_request (h2/serve_h2.h).
-  if (!s.closing && co_await h2::serve_if_h2(s)) s.closing = true;
-  for (;;) {
+  // A drain that began meanwhile is passed on: the driver sends GOAWAY at once.
+  if (serving && co_await h2::serve_if_h2(s)) serving = false;
+  // A draining server still serves a request already sent (read_request_head).
+  while (serving) {
     Exchange x;
-    // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle).
+    // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle); the
+    // request's snapshot is the worker's current one from here on.
     const HeadOutcome head = co_await read_request_head(s, x);
     if (head == HeadOutcome::kClosed) break;
     // 2-6. route, client_ip, redirect, rate_limit, rewrite, upstream, logs.
@@ -119,7 +126,7 @@ asio::awaitable<void> Connection::send_close_notify(Session& s) {
   if (!tls || !s.client.socket().is_open() || !SSL_is_init_finished(tls->native_handle()))
     co_return;
   SSL_set_shutdown(tls->native_handle(), SSL_RECEIVED_SHUTDOWN);
-  s.arm(Phase::kBodyIdle, s.snapshot.config.timeouts.body_idle);
+  s.arm(Phase::kBodyIdle, s.snapshot->config.timeouts.body_idle);
   co_await tls->async_shutdown(kNoThrow);
   s.disarm();
 }

@@ -25,9 +25,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // `listener` is the [[listener]] the connection arrived on (its PROXY/TLS options).
-  void start(const config::ListenerSection& listener);
-  // The server is draining: close now if idle between requests, else after this response.
+  // `listener` is the [[listener]] the connection arrived on (its PROXY/TLS options), in the
+  // worker's current snapshot; `listener_id` is the server's number for it.
+  void start(const config::ListenerSection& listener, uint64_t listener_id);
+  uint64_t listener_id() const { return listener_id_; }
+  // The server is draining: close now if idle between requests (no byte of a next request
+  // arrived), else after this response.
   void drain();
 
  private:
@@ -35,6 +38,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static asio::awaitable<void> send_close_notify(Session& s);
 
   Session session_;
+  uint64_t listener_id_ = 0;
 };
 
 }  // namespace doorman::runtime

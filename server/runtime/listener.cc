@@ -70,25 +70,19 @@ std::expected<Acceptor, std::string> bind_unix(const config::SocketAddress& addr
 
 }  // namespace
 
-std::expected<std::vector<BoundListener>, std::string> bind_listeners(
-    const std::vector<config::ListenerSection>& listeners, asio::io_context& context,
-    std::vector<Acceptor>& first_acceptors) {
-  std::vector<BoundListener> bound;
-  for (const config::ListenerSection& section : listeners) {
-    BoundListener b;
-    b.section = &section;
-    const bool is_unix = section.address.kind == config::SocketAddress::Kind::kUnix;
-    auto acceptor = is_unix ? bind_unix(section.address, context)
-                            : bind_tcp(tcp_endpoint(section.address), context);
-    if (!acceptor)
-      return std::unexpected("cannot listen on " + section.address.text + ": " + acceptor.error());
-    b.endpoint = acceptor->local_endpoint();
-    b.display = describe(b.endpoint, section.address);
-    if (is_unix) b.unix_fd = acceptor->native_handle();
-    first_acceptors.push_back(std::move(*acceptor));
-    bound.push_back(std::move(b));
-  }
-  return bound;
+std::expected<std::pair<BoundListener, Acceptor>, std::string> bind_listener(
+    const config::ListenerSection& section, asio::io_context& context) {
+  BoundListener b;
+  b.section = &section;
+  const bool is_unix = section.address.kind == config::SocketAddress::Kind::kUnix;
+  auto acceptor = is_unix ? bind_unix(section.address, context)
+                          : bind_tcp(tcp_endpoint(section.address), context);
+  if (!acceptor)
+    return std::unexpected("cannot listen on " + section.address.text + ": " + acceptor.error());
+  b.endpoint = acceptor->local_endpoint();
+  b.display = describe(b.endpoint, section.address);
+  if (is_unix) b.unix_fd = acceptor->native_handle();
+  return std::pair<BoundListener, Acceptor>(std::move(b), std::move(*acceptor));
 }
 
 std::expected<Acceptor, std::string> open_acceptor(const BoundListener& listener,

@@ -3,7 +3,8 @@
 // between workers without a shared accept lock; a unix socket is bound once and its descriptor
 // duplicated into every worker. Port 0 is resolved by the first bind and reused by the others,
 // so tests can ask for an ephemeral port and read the real one from the startup line.
-// Thread safety: called on the main thread before the workers start.
+// Thread safety: called on the main thread (at start-up, and by a reload while the workers run:
+// opening an acceptor on a running io_context is safe; it is then handed to its worker).
 #pragma once
 
 #include <asio.hpp>
@@ -26,10 +27,9 @@ struct BoundListener {
   int unix_fd = -1;     // the unix socket bound once, dup()ed for each worker
 };
 
-// Binds the first acceptor of each listener into `context` (worker 0) and describes the rest.
-std::expected<std::vector<BoundListener>, std::string> bind_listeners(
-    const std::vector<config::ListenerSection>& listeners, asio::io_context& context,
-    std::vector<Acceptor>& first_acceptors);
+// Binds one listener's first acceptor into `context` (start-up, and listeners a reload adds).
+std::expected<std::pair<BoundListener, Acceptor>, std::string> bind_listener(
+    const config::ListenerSection& section, asio::io_context& context);
 
 // Another acceptor for the same listener (workers 1..n-1).
 std::expected<Acceptor, std::string> open_acceptor(const BoundListener& listener,

@@ -17,14 +17,14 @@ namespace doorman::runtime {
 asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
                                     request_path::HeadOutcome head) {
   using namespace request_path;
-  const bool log_on = s.snapshot.config.access_log != config::AccessLog::kOff;
+  const bool log_on = s.snapshot->config.access_log != config::AccessLog::kOff;
   if (head == HeadOutcome::kInvalid) {
     co_await send_local_reply(s, x);
     if (log_on) log_access(s, x);
-    if (s.snapshot.diagnostics) log_diagnostics(s, x);
+    if (s.snapshot->diagnostics) log_diagnostics(s, x);
     co_return;
   }
-  if (log_on || s.snapshot.diagnostics) x.log.capture(*x.head);
+  if (log_on || s.snapshot->diagnostics) x.log.capture(*x.head);
   // 2. route: Host and path -> route (404 without one).
   if (select_route(s, x)) {
     // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
@@ -41,7 +41,7 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
   if (x.reason != Reason::kNone && x.status == 0) co_await send_local_reply(s, x);
   // 6. access_log (and the JSON diagnostics line, written off the request path)
   if (log_on) log_access(s, x);
-  if (s.snapshot.diagnostics) log_diagnostics(s, x);
+  if (s.snapshot->diagnostics) log_diagnostics(s, x);
 }
 
 }  // namespace doorman::runtime

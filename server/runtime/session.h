@@ -2,9 +2,15 @@
 // the record of one request on it.
 //
 // Contract:
-// - A Session belongs to one Connection on one worker thread; its buffers, parsers and rewrite
-//   pieces are allocated once per connection and reused for every request on it (no per-request
-//   heap churn on the hot path).
+// - A Session belongs to one Connection on one worker thread; its parsers and rewrite pieces are
+//   reused for every request on it. The byte buffers are allocated when a request's first byte
+//   is there (ensure_buffers) and released while a plain connection waits idle for the next one
+//   (release_buffers), so an idle keep-alive connection holds no buffer.
+// - `generation` is the snapshot (and upstream pool) of the request in flight; `snapshot` points
+//   into it. start_request() picks up the worker's current generation at a request boundary, so
+//   a reload never changes the configuration under a request (runtime/generation.h). An HTTP/2
+//   stream's session (client.is_pipe()) keeps the generation its stream started with: it serves
+//   one request; the connection's session adopts the current one as each stream starts.
 // - `in` holds client bytes: [in.begin, in.end) starts at the current request's first byte until
 //   its head has been forwarded; leftover bytes after a request are the next pipelined one.
 //   `out` holds upstream response bytes the same way.
@@ -29,6 +35,7 @@
 #include "doorman/ip_address.h"
 #include "doorman/proxy_protocol.h"
 #include "runtime/client_stream.h"
+#include "runtime/generation.h"
 #include "runtime/snapshot.h"
 #include "upstream/pool.h"
 
@@ -52,6 +59,11 @@ struct ByteBuffer {
   void allocate(std::size_t n) {
     data.reset(new char[n]);  // not make_unique: no need to zero what reads overwrite
     capacity = n;
+    begin = end = 0;
+  }
+  void release() {
+    data.reset();
+    capacity = begin = end = 0;
   }
   std::size_t size() const { return end - begin; }
   bool empty() const { return begin == end; }
@@ -81,11 +93,21 @@ enum class Phase : uint8_t {
 };
 
 struct Session {
-  Session(Worker& w, const Snapshot& s, Protocol::socket socket, asio::io_context& context)
-      : worker(w), snapshot(s), client(std::move(socket)), watchdog(context) {}
+  Session(Worker& w, std::shared_ptr<Generation> g, Protocol::socket socket,
+          asio::io_context& context)
+      : worker(w),
+        generation(std::move(g)),
+        snapshot(generation->snapshot.get()),
+        accepted_with(generation->snapshot),
+        client(std::move(socket)),
+        watchdog(context) {}
 
   Worker& worker;
-  const Snapshot& snapshot;
+  std::shared_ptr<Generation> generation;  // of the request in flight
+  const Snapshot* snapshot;                // generation->snapshot
+  // The snapshot `listener` points into (the one current at accept), kept for the connection's
+  // life: its TLS context and PROXY settings stay those the connection was accepted with.
+  std::shared_ptr<const Snapshot> accepted_with;
   ClientStream client;  // plain, or TLS after request_path/tls.cc
   IpAddress peer;       // IPv4-mapped normalized; 127.0.0.1 for a unix listener
   bool unix_listener = false;
@@ -136,14 +158,27 @@ struct Session {
     return now;
   }
   void disarm() { phase = Phase::kNone; }
+  upstream::Pool& pool() { return generation->pool; }
+  // Buffers and parser limits for the generation's [limits]; kept while they are allocated.
+  void ensure_buffers();
+  void release_buffers();
+  // At a request boundary: adopt the worker's current generation (a reload since the last
+  // request takes effect here) and make sure the buffers are there.
+  void start_request();
+  // Adopts the worker's current generation; false when it was current already.
+  bool adopt_current_generation();
   void close_upstream() {
     if (!upstream) return;
     asio::error_code ignored;
     upstream->socket.close(ignored);
     upstream.reset();
   }
+  // A reset for the client connection. An HTTP/2 stream's client is a pipe whose socket() is the
+  // carrying connection's: only the pipe closes (the stream is reset, h2/stream.h), never the
+  // connection that other streams share.
   void reset_client() {
     asio::error_code ignored;
+    if (client.is_pipe()) return client.close(ignored);
     client.socket().set_option(asio::socket_base::linger(true, 0), ignored);
     client.close(ignored);
   }

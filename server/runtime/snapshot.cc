@@ -44,12 +44,19 @@ bool same_target(const config::SocketAddress& a, const config::SocketAddress& b)
   return a.kind == b.kind && a.host == b.host && a.port == b.port && a.path == b.path;
 }
 
+// The range stores mean the same lists when every input of the lists is unchanged.
+bool same_ranges(const config::Config& a, const config::Config& b) {
+  return a.cloudflare_ranges == b.cloudflare_ranges && a.ranges == b.ranges &&
+         ranges::needs_cloudflare(a) == ranges::needs_cloudflare(b) &&
+         ranges::needs_fastly(a) == ranges::needs_fastly(b);
+}
+
 }  // namespace
 
 Snapshot::Snapshot(config::Config c) : config(std::move(c)), routes(config.routes) {}
 
 std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
-    const config::Config& config) {
+    const config::Config& config, const Snapshot* previous) {
   auto snapshot = std::make_shared<Snapshot>(config);
   const config::Config& c = snapshot->config;
 
@@ -80,6 +87,11 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
   }
   snapshot->forwarded_header = to_library(c.server.forwarded_header);
   if (auto error = ranges::attach_stores(*snapshot); !error.empty()) return std::unexpected(error);
+  if (previous && same_ranges(previous->config, c)) {
+    // Keeps what the refresher published since start-up (it keeps filling these stores).
+    snapshot->cloudflare_store = previous->cloudflare_store;
+    snapshot->fastly_store = previous->fastly_store;
+  }
 
   for (const config::RouteSection& route : c.routes) {
     RouteRuntime rt;
@@ -92,8 +104,13 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     rt.source_ip = to_library(route.source_ip);
     snapshot->route_runtime.push_back(rt);
   }
-  snapshot->rate_limits = request_path::make_rate_limits(c);
-  snapshot->diagnostics = request_path::make_diagnostics_log(c);
+  snapshot->rate_limits =
+      request_path::make_rate_limits(c, previous ? previous->rate_limits.get() : nullptr);
+  if (previous && previous->diagnostics && c.diagnostics.enabled &&
+      c.diagnostics.file == previous->config.diagnostics.file)
+    snapshot->diagnostics = previous->diagnostics;  // one writer per file
+  else
+    snapshot->diagnostics = request_path::make_diagnostics_log(c);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

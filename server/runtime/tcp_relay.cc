@@ -27,7 +27,7 @@ void log_failure(const Session& s, const config::TcpRelay& relay, std::string_vi
 
 template <typename From, typename To>
 asio::awaitable<void> pump(Session& s, From& from, To& to, ByteBuffer& buffer) {
-  const auto idle = s.snapshot.config.timeouts.body_idle;
+  const auto idle = s.snapshot->config.timeouts.body_idle;
   for (;;) {
     s.arm(Phase::kBodyIdle, idle);
     auto [rec, n] =
@@ -73,7 +73,7 @@ asio::awaitable<void> relay_tcp(Session& s) {
   const config::TcpRelay& relay = s.listener->edge.tcp;
   s.upstream = std::make_unique<upstream::UpstreamConnection>(s.worker.context(), SIZE_MAX);
   s.timed_out = Phase::kNone;
-  s.arm(Phase::kUpstreamConnect, s.snapshot.config.timeouts.upstream_connect);
+  s.arm(Phase::kUpstreamConnect, s.snapshot->config.timeouts.upstream_connect);
   auto [ec] = co_await s.upstream->socket.async_connect(endpoint_of(relay), kNoThrow);
   if (ec) {
     log_failure(s, relay,
@@ -92,6 +92,7 @@ asio::awaitable<void> relay_tcp(Session& s) {
   }
   // Bytes that arrived with the PROXY header are still in the socket (it was peeked), so both
   // directions start empty.
+  s.ensure_buffers();
   co_await (pump(s, s.client, s.upstream->socket, s.in) &&
             pump(s, s.upstream->socket, s.client, s.out));
   s.close_upstream();

@@ -1,35 +1,52 @@
 #include "runtime/worker.h"
 
 #include <asio/experimental/as_tuple.hpp>
+#include <atomic>
+#include <cstdio>
 
 #include "local_reply.h"
 #include "runtime/connection.h"
 
 namespace doorman::runtime {
+namespace {
+
+// Out of descriptors shows on every worker at once: one line a second for the server.
+void log_accept_failure(const asio::error_code& ec) {
+  static std::atomic<int64_t> last_logged{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_logged.load(std::memory_order_relaxed);
+  if (now <= last || !last_logged.compare_exchange_strong(last, now)) return;
+  std::fprintf(stderr, "doorman: accept failed: %s; backing off (logged once a second)\n",
+               ec.message().c_str());
+}
+
+}  // namespace
+
 Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
                uint32_t max_connections)
     : index_(index),
-      snapshot_(std::move(snapshot)),
       context_(std::make_unique<asio::io_context>(1)),  // one thread: no internal locking
-      pool_(*context_, *snapshot_),
+      current_(std::make_shared<Generation>(std::move(snapshot), *context_)),
       max_connections_(max_connections) {}
 
 Worker::~Worker() {
-  acceptors_.clear();
-  pool_.close_idle();
-  // Destroying the pending handlers ends the connections' coroutine frames; each Connection
-  // detaches itself from connections_, which is still alive here.
+  slots_.clear();
+  current_->pool.close_idle();
+  // Destroying the pending handlers ends the connections' coroutine frames (and the older
+  // generations they hold); each Connection detaches itself from connections_, still alive here.
   context_.reset();
 }
 
-void Worker::add_acceptor(Acceptor acceptor, const BoundListener& listener) {
-  acceptors_.push_back(std::move(acceptor));
-  listeners_.push_back(&listener);
+void Worker::add_acceptor(uint64_t id, Acceptor acceptor, const BoundListener& listener) {
+  slots_.push_back(std::make_shared<Slot>(
+      Slot{id, std::move(acceptor), listener.section, listener.unix_fd >= 0, false}));
 }
 
 void Worker::run() {
-  for (std::size_t i = 0; i < acceptors_.size(); ++i)
-    asio::co_spawn(*context_, accept_loop(i), asio::detached);
+  running_ = true;
+  for (const auto& slot : slots_) asio::co_spawn(*context_, accept_loop(slot), asio::detached);
   context_->run();
 }
 
@@ -37,15 +54,84 @@ void Worker::begin_drain() {
   asio::post(*context_, [this] {
     if (draining_) return;
     draining_ = true;
-    for (auto& acceptor : acceptors_) {
+    for (auto& slot : slots_) {
+      // Connections the kernel completed are in the backlog; closing the socket would reset
+      // them. Take them first: each is served one request (with "Connection: close") if its
+      // request has arrived, like any connection at a drain.
+      take_backlog(*slot);
       asio::error_code ignored;
-      acceptor.close(ignored);
+      slot->closed = true;
+      slot->acceptor.close(ignored);
     }
-    pool_.close_idle();
+    current_->pool.close_idle();
     // Copy: a connection may detach itself while being told.
     std::vector<Connection*> current(connections_.begin(), connections_.end());
     for (Connection* c : current) c->drain();
   });
+}
+
+void Worker::apply(std::shared_ptr<WorkerUpdate> update, std::function<void()> applied) {
+  asio::post(*context_, [this, update = std::move(update), applied = std::move(applied)] {
+    apply_now(*update);
+    applied();
+  });
+}
+
+void Worker::apply_now(WorkerUpdate& update) {
+  // The old generation's idle upstream connections close with it once its last request ends.
+  current_ = std::make_shared<Generation>(std::move(update.snapshot), *context_);
+  max_connections_ = update.max_connections;
+  for (const auto& [id, section] : update.kept)
+    for (auto& slot : slots_)
+      if (slot->id == id) slot->section = section;
+  for (uint64_t id : update.removed) {
+    for (auto& slot : slots_) {
+      if (slot->id != id) continue;
+      asio::error_code ignored;
+      slot->closed = true;
+      slot->acceptor.close(ignored);  // the accept loop ends
+    }
+    std::vector<Connection*> current(connections_.begin(), connections_.end());
+    for (Connection* c : current)
+      if (c->listener_id() == id) c->drain();
+  }
+  std::erase_if(slots_, [](const std::shared_ptr<Slot>& s) { return s->closed; });
+  for (WorkerUpdate::Added& added : update.added) {
+    auto slot = std::make_shared<Slot>(
+        Slot{added.id, std::move(added.acceptor), added.section, added.is_unix, false});
+    slots_.push_back(slot);
+    if (draining_) {
+      asio::error_code ignored;
+      slot->acceptor.close(ignored);
+    } else if (running_) {
+      asio::co_spawn(*context_, accept_loop(slot), asio::detached);
+    }
+  }
+}
+
+void Worker::take_backlog(Slot& slot) {
+  asio::error_code ec;
+  slot.acceptor.non_blocking(true, ec);
+  for (int i = 0; !ec && i < 4096; ++i) {  // at most the backlog's size
+    Protocol::endpoint peer;
+    Protocol::socket socket(*context_);
+    slot.acceptor.accept(socket, peer, ec);
+    if (ec) break;
+    admit(slot, std::move(socket), peer);
+  }
+}
+
+void Worker::admit(Slot& slot, Protocol::socket socket, const Protocol::endpoint& peer) {
+  if (connections_.size() >= max_connections_) {
+    refuse(std::move(socket));
+    return;
+  }
+  if (!slot.is_unix) {
+    asio::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  }
+  auto connection = std::make_shared<Connection>(*this, std::move(socket), peer, slot.is_unix);
+  connection->start(*slot.section, slot.id);
 }
 
 void Worker::refuse(Protocol::socket socket) {
@@ -60,31 +146,21 @@ void Worker::refuse(Protocol::socket socket) {
   socket.close(ignored);
 }
 
-asio::awaitable<void> Worker::accept_loop(std::size_t acceptor_index) {
-  Acceptor& acceptor = acceptors_[acceptor_index];
-  const bool is_unix = listeners_[acceptor_index]->unix_fd >= 0;
+asio::awaitable<void> Worker::accept_loop(std::shared_ptr<Slot> slot) {
   asio::steady_timer backoff(*context_);
   Protocol::endpoint peer;
-  while (!draining_) {
-    auto [ec, socket] = co_await acceptor.async_accept(peer, kNoThrow);
-    if (draining_) break;
+  while (!draining_ && !slot->closed) {
+    auto [ec, socket] = co_await slot->acceptor.async_accept(peer, kNoThrow);
+    if (draining_ || slot->closed) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
       // Out of descriptors or memory: back off instead of spinning (the others keep running).
+      log_accept_failure(ec);
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(kNoThrow);
       continue;
     }
-    if (connections_.size() >= max_connections_) {
-      refuse(std::move(socket));
-      continue;
-    }
-    if (!is_unix) {
-      asio::error_code ignored;
-      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    }
-    auto connection = std::make_shared<Connection>(*this, std::move(socket), peer, is_unix);
-    connection->start(*listeners_[acceptor_index]->section);
+    admit(*slot, std::move(socket), peer);
   }
 }
 

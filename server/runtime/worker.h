@@ -3,25 +3,50 @@
 //
 // Lifecycle: the server constructs the workers and their acceptors on the main thread, then
 // calls run() on each worker's thread. begin_drain() may be called from any thread: it posts onto
-// the worker, which closes its acceptors, closes idle keep-alive connections and lets in-flight
-// requests finish (their responses say "Connection: close"). run() returns when nothing is left.
+// the worker, which takes the connections already waiting in its listen backlog, closes its
+// acceptors, closes idle keep-alive connections (those with no byte of a next request) and lets
+// in-flight requests finish (their responses say "Connection: close"). run() returns when
+// nothing is left.
+// Reload: apply() (any thread) posts a new snapshot onto the worker: new connections and new
+// requests use it from then on (runtime/generation.h), acceptors are added and removed, and the
+// connections accepted on a removed listener drain like a SIGTERM's.
 // Connection cap: each worker admits max_connections / workers (rounded up); over it a new
 // connection gets a short 503 and is closed, and the others keep being served.
+// Out of descriptors: accept backs off 50 ms at a time (logged at most once a second for the
+// whole server); the pending connections wait in the listen backlog and are served as soon as
+// descriptors free up.
 #pragma once
 
 #include <asio.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <unordered_set>
 #include <vector>
 
+#include "runtime/generation.h"
 #include "runtime/listener.h"
 #include "runtime/snapshot.h"
-#include "upstream/pool.h"
 
 namespace doorman::runtime {
 
 class Connection;
+
+// What a reload changes on one worker (runtime/reload.cc builds one per worker).
+struct WorkerUpdate {
+  struct Added {
+    uint64_t id = 0;
+    Acceptor acceptor;
+    const config::ListenerSection* section = nullptr;
+    bool is_unix = false;
+  };
+  std::shared_ptr<const Snapshot> snapshot;
+  uint32_t max_connections = 0;
+  std::vector<Added> added;
+  std::vector<uint64_t> removed;
+  // Listeners kept: their section in the new snapshot (TLS certificates, PROXY settings).
+  std::vector<std::pair<uint64_t, const config::ListenerSection*>> kept;
+};
 
 class Worker {
  public:
@@ -33,29 +58,41 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   asio::io_context& context() { return *context_; }
-  void add_acceptor(Acceptor acceptor, const BoundListener& listener);
+  // Before run(): listener `id` (the server's numbering, stable across reloads).
+  void add_acceptor(uint64_t id, Acceptor acceptor, const BoundListener& listener);
   void run();
   void begin_drain();  // thread-safe
+  // Thread-safe: posts the update; `applied` runs on the worker's thread once new connections
+  // and requests get the new snapshot.
+  void apply(std::shared_ptr<WorkerUpdate> update, std::function<void()> applied);
 
   // For connections, on this worker's thread only.
-  const Snapshot& snapshot() const { return *snapshot_; }
-  upstream::Pool& pool() { return pool_; }
+  const std::shared_ptr<Generation>& current() const { return current_; }
   bool draining() const { return draining_; }
   void attach(Connection* connection) { connections_.insert(connection); }
   void detach(Connection* connection) { connections_.erase(connection); }
 
  private:
-  asio::awaitable<void> accept_loop(std::size_t acceptor_index);
+  struct Slot {
+    uint64_t id = 0;
+    Acceptor acceptor;
+    const config::ListenerSection* section = nullptr;  // in current_'s snapshot
+    bool is_unix = false;
+    bool closed = false;
+  };
+  asio::awaitable<void> accept_loop(std::shared_ptr<Slot> slot);
+  void take_backlog(Slot& slot);
+  void admit(Slot& slot, Protocol::socket socket, const Protocol::endpoint& peer);
   void refuse(Protocol::socket socket);
+  void apply_now(WorkerUpdate& update);
 
   std::size_t index_;
-  std::shared_ptr<const Snapshot> snapshot_;
   std::unique_ptr<asio::io_context> context_;
-  upstream::Pool pool_;
+  std::shared_ptr<Generation> current_;
   uint32_t max_connections_;
   bool draining_ = false;
-  std::vector<Acceptor> acceptors_;
-  std::vector<const BoundListener*> listeners_;
+  bool running_ = false;
+  std::vector<std::shared_ptr<Slot>> slots_;
   std::unordered_set<Connection*> connections_;
 };
 

@@ -85,7 +85,7 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
     x.sent_continue = true;
   }
   s.in.begin = s.in.end = 0;
-  const auto body_idle = s.snapshot.config.timeouts.body_idle;
+  const auto body_idle = s.snapshot->config.timeouts.body_idle;
   while (!step.done) {
     s.arm(Phase::kBodyIdle, body_idle);
     auto [rec, n] = co_await s.client.async_read_some(s.in.free_space(), kNoThrow);

@@ -21,7 +21,7 @@ asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
                                           std::size_t& head_size, bool& any_byte) {
   s.out.begin = s.out.end = 0;
   s.response_parser.reset();
-  s.arm(Phase::kUpstreamHead, s.snapshot.config.timeouts.upstream_response_head);
+  s.arm(Phase::kUpstreamHead, s.snapshot->config.timeouts.upstream_response_head);
   for (;;) {
     if (!s.out.empty()) {
       const HeadProgress p = s.response_parser.parse(s.out.view(), x.method);
@@ -66,7 +66,7 @@ asio::awaitable<bool> to_client(Session& s, std::string_view bytes) {
 asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFraming framing,
                                   uint64_t remaining, ChunkedDecoder& decoder, bool dechunk,
                                   bool& stray) {
-  const auto body_idle = s.snapshot.config.timeouts.body_idle;
+  const auto body_idle = s.snapshot->config.timeouts.body_idle;
   for (;;) {
     s.out.begin = s.out.end = 0;
     s.arm(Phase::kBodyIdle, body_idle);
@@ -227,7 +227,7 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
   // A connection opened with a PROXY header names one client: never pooled (send_proxy.h).
   if (upstream_keep_alive && !stray && x.request_consumed && s.timed_out == Phase::kNone &&
       x.route->edge.upstream_proxy_protocol == config::UpstreamProxyProtocol::kOff)
-    s.worker.pool().put_idle(std::move(s.upstream));
+    s.pool().put_idle(std::move(s.upstream));
   else
     s.close_upstream();
   co_return ResponseStatus::kDone;

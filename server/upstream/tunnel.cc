@@ -14,7 +14,7 @@ namespace {
 template <typename From, typename To>
 asio::awaitable<void> copy(runtime::Session& s, From& from, To& to, runtime::ByteBuffer& buffer,
                            uint64_t& counter) {
-  const auto idle = s.snapshot.config.timeouts.body_idle;
+  const auto idle = s.snapshot->config.timeouts.body_idle;
   for (;;) {
     s.arm(Phase::kBodyIdle, idle);
     auto [rec, n] =
