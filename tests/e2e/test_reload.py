@@ -1,16 +1,20 @@
 """Reload under load: SIGHUP and `doorman reload` swap a new configuration in while a load
 generator runs, with no failed request, no reset, and every response from the configuration it
 should come from; a bad configuration is refused with FILE:LINE and the old one keeps serving;
-listeners come and go; rate-limit budgets survive."""
+listeners come and go; rate-limit budgets survive; HTTP/2 streams in flight finish on their
+snapshot while new streams take the new one, and a removed listener's HTTP/2 connection gets
+GOAWAY and drains."""
 
+import json
 import os
 import signal
 import socket
 import time
 import unittest
 
+import h2_frames as h2
 from harness import (DoormanTestCase, RawConnection, free_port, http_get, port_accepts,
-                     run_doorman, wait_until)
+                     run_doorman, self_signed, wait_until)
 from load_helpers import LabelledOrigins, LoadGenerator, run_in_thread
 
 
@@ -29,14 +33,16 @@ class Reloading(DoormanTestCase):
         text = d.stderr()
         return text.count("doorman: reloaded ") + text.count("doorman: reload failed")
 
-    def reload(self, d, config):
+    def reload(self, d, config, listener=None):
         """Writes `config` over the file (atomically) and sends SIGHUP; returns once doorman
-        said it reloaded or refused, with (ok, time seen)."""
+        said it reloaded or refused, with (ok, time seen). `listener`: the [[listener]] tables
+        (default: the plain one doorman listens on)."""
         before = self.reloads_done(d)
+        if listener is None:
+            listener = f'[[listener]]\naddress = "127.0.0.1:{d.port}"\n\n'
         tmp = d.config_path + ".new"
         with open(tmp, "w") as f:
-            f.write(f'[[listener]]\naddress = "127.0.0.1:{d.port}"\n\n' + config +
-                    "\n[cloudflare]\nrefresh = false\n")
+            f.write(listener + config + "\n[cloudflare]\nrefresh = false\n")
         os.replace(tmp, d.config_path)
         d.send_signal(signal.SIGHUP)
         wait_until(lambda: self.reloads_done(d) > before, what="the reload to finish")
@@ -177,6 +183,102 @@ class Reloading(DoormanTestCase):
         self.assertIn("cannot read the pid file", err)
         self.assertEqual(d.stop(), 0)
         self.assertFalse(os.path.exists(pid_file))
+
+    def h2_listener(self, port):
+        return (f'[[listener]]\naddress = "127.0.0.1:{port}"\ntls = true\n'
+                f'[[listener.certificate]]\ncert = "{self.crt}"\nkey = "{self.key}"\n\n')
+
+    def test_h2_streams_across_reloads(self):
+        a, b = self.start_origin(), self.start_origin()
+        self.crt, self.key = self_signed(self.tmp.path, "localhost")
+        route = ('[server]\nworkers = 1\n\n[[route]]\nupstream = "{}"\n'
+                 'source_ip = "direct"\n')
+        d = self.start_doorman(self.h2_listener(0) + route.format(a.address))
+        c = H2Client(d.port)
+        self.cleanups.append(c.close)
+        c.get(1, "/slow?ms=1500")
+        wait_until(lambda: paths(a) == ["/slow?ms=1500"], what="stream 1 at origin A")
+        self.assertTrue(self.reload(d, route.format(b.address), self.h2_listener(d.port))[0])
+        # A new stream on the same connection takes the new snapshot; the one in flight
+        # finishes on the one it started with.
+        c.get(3, "/after-reload")
+        c.read_until(lambda: c.ended(1) and c.ended(3))
+        self.assertEqual([c.status_200(1), c.status_200(3)], [True, True], c.frames[-5:])
+        self.assertEqual(c.json(1)["path"], "/slow?ms=1500")
+        self.assertEqual(c.json(3)["path"], "/after-reload")
+        self.assertEqual(paths(a), ["/slow?ms=1500"])
+        self.assertEqual(paths(b), ["/after-reload"])
+        self.assertIsNone(h2.goaway_code(c.frames))  # a kept listener keeps its connections
+        fresh = H2Client(d.port)
+        self.cleanups.append(fresh.close)
+        fresh.get(1, "/new-connection")
+        fresh.read_until(lambda: fresh.ended(1))
+        self.assertEqual(paths(b), ["/after-reload", "/new-connection"])
+
+        # The listener moves: its HTTP/2 connection gets GOAWAY (NO_ERROR, last stream 5),
+        # stream 5 in flight completes, then the connection closes.
+        c.get(5, "/slow?ms=1500")
+        wait_until(lambda: "/slow?ms=1500" in paths(b), what="stream 5 at origin B")
+        moved = free_port()
+        self.assertTrue(self.reload(d, route.format(b.address), self.h2_listener(moved))[0])
+        closed = c.read_until(lambda: False)
+        self.assertTrue(closed, "the connection did not close after its last stream")
+        goaway = [f for f in c.frames if f[0] == h2.GOAWAY]
+        self.assertEqual(len(goaway), 1, c.frames[-5:])
+        self.assertEqual(int.from_bytes(goaway[0][3][:4], "big") & 0x7FFFFFFF, 5)
+        self.assertEqual(h2.goaway_code(c.frames), 0)
+        self.assertTrue(c.status_200(5))
+        self.assertEqual(c.json(5)["path"], "/slow?ms=1500")
+        self.assertFalse(port_accepts(d.port))
+        moved_client = H2Client(moved)
+        self.cleanups.append(moved_client.close)
+        moved_client.get(1, "/moved")
+        moved_client.read_until(lambda: moved_client.ended(1))
+        self.assertTrue(moved_client.status_200(1))
+        self.assertEqual(d.stop(), 0)
+
+
+def paths(origin):
+    return [r[1] for r in origin.requests]
+
+
+class H2Client(h2.H2Connection):
+    """Raw HTTP/2 GETs whose responses are kept per stream (frames are not HPACK-decoded)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.frames = []
+        super().__init__(port)
+
+    def get(self, stream, path):
+        fields = h2.request_fields(f"localhost:{self.port}", path=path)
+        self.send(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, stream, h2.hpack(fields)))
+
+    def read_until(self, done, timeout=30):
+        """Reads frames until done() or the connection closes (then returns True)."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            f = self.read_frame(deadline)
+            if f is None:
+                return True
+            self.frames.append(f)
+            if f[0] == h2.SETTINGS and not f[1] & h2.ACK:
+                self.send(h2.frame(h2.SETTINGS, h2.ACK, 0))
+        return False
+
+    def ended(self, stream):
+        return any(f[2] == stream and f[0] in (h2.HEADERS, h2.DATA) and f[1] & h2.END_STREAM
+                   for f in self.frames) or any(f[2] == stream and f[0] == h2.RST_STREAM
+                                                for f in self.frames)
+
+    def status_200(self, stream):
+        # nghttp2 sends ":status: 200" as static table index 8 (RFC 7541 Appendix A): 0x88.
+        heads = [f for f in self.frames if f[2] == stream and f[0] == h2.HEADERS]
+        return bool(heads) and heads[0][3][:1] == b"\x88"
+
+    def json(self, stream):
+        return json.loads(b"".join(f[3] for f in self.frames if f[2] == stream and
+                                   f[0] == h2.DATA))
 
 
 if __name__ == "__main__":
