@@ -7,6 +7,14 @@ using runtime::Phase;
 
 namespace {
 
+// Bytes of a next request are in the socket (a draining connection serves them). Never for an
+// HTTP/2 stream: socket() is the carrying connection's.
+bool bytes_arrived(runtime::Session& s) {
+  if (s.client.is_pipe()) return false;
+  asio::error_code ec;
+  return s.client.socket().available(ec) > 0 && !ec;
+}
+
 // Waits, holding no buffer, until the next request's first byte can be read: an idle keep-alive
 // connection costs its socket and its Session only. Plain sockets only: a TLS stream may hold
 // bytes already taken from the socket, so it goes straight to its read.
@@ -32,9 +40,7 @@ asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x)
     s.arm(Phase::kKeepAliveIdle, s.snapshot->config.timeouts.keepalive_idle);
   // An HTTP/2 stream's head is in its pipe already; socket() is the carrying connection's.
   if (s.in.empty() && !s.client.is_pipe()) {
-    asio::error_code ec;
-    const bool arrived = s.client.socket().available(ec) > 0 && !ec;
-    if (s.closing && !arrived) co_return HeadOutcome::kClosed;
+    if (s.closing && !bytes_arrived(s)) co_return HeadOutcome::kClosed;
     if (!co_await wait_for_first_byte(s)) co_return HeadOutcome::kClosed;
   }
   // A reload completed before this request's first byte applies to it.
@@ -67,7 +73,8 @@ asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x)
         s.arm(Phase::kRequestHead, timeouts.request_head);
         head_timer_armed = true;
       }
-    } else if (s.closing) {
+    } else if (s.closing && !bytes_arrived(s)) {
+      // (The request's first byte may have arrived as the drain began: it is served.)
       co_return HeadOutcome::kClosed;
     }
     if (s.in.full()) {

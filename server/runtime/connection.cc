@@ -71,11 +71,14 @@ void Connection::start(const config::ListenerSection& listener, uint64_t listene
 void Connection::drain() {
   session_.closing = true;
   if (session_.h2 != nullptr) return session_.h2->drain();  // GOAWAY, streams finish
-  // A request already in the socket is served (with "Connection: close"): closing would lose
-  // a request the client has sent, and with unread bytes the kernel would answer RST.
-  asio::error_code ec;
-  if (session_.idle && !(session_.client.socket().available(ec) > 0 && !ec))
-    session_.close_client();
+  // Idle (waiting for a request's first byte, a PROXY header or the TLS handshake): the wait is
+  // cancelled and serve() ends the connection. Never closed from here: a read may have completed
+  // already (its bytes taken from the socket, the coroutine not yet resumed), and closing would
+  // lose that request; a request already in the socket is served ("Connection: close").
+  if (session_.idle) {
+    asio::error_code ignored;
+    session_.client.socket().cancel(ignored);
+  }
 }
 
 asio::awaitable<void> Connection::serve() {

@@ -29,8 +29,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // worker's current snapshot; `listener_id` is the server's number for it.
   void start(const config::ListenerSection& listener, uint64_t listener_id);
   uint64_t listener_id() const { return listener_id_; }
-  // The server is draining: close now if idle between requests (no byte of a next request
-  // arrived), else after this response.
+  // The server is draining: end now if idle between requests (no byte of a next request
+  // arrived; the wait is cancelled and serve() closes), else after this response.
   void drain();
 
  private:

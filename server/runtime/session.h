@@ -140,7 +140,7 @@ struct Session {
   Phase phase = Phase::kNone;
   Phase timed_out = Phase::kNone;
   bool first_request = true;  // its head timer started at accept
-  bool idle = false;          // waiting for the first byte of a request: drain may close now
+  bool idle = false;          // waiting for the first byte of a request: drain cancels the wait
   bool closing = false;       // draining: answer "Connection: close" and stop after this request
   bool done = false;
   // A response broke after its head went out: the client connection is reset (no FIN, no TLS
