@@ -82,9 +82,9 @@ class LabelledOrigins:
 
 class Result:
     __slots__ = ("sent", "done", "status", "label", "error", "keep_alive", "conn_close",
-                 "fresh_conn")
+                 "fresh_conn", "target")
 
-    def __init__(self, sent, keep_alive, fresh_conn):
+    def __init__(self, sent, keep_alive, fresh_conn, target):
         self.sent = sent
         self.done = None
         self.status = None
@@ -93,6 +93,7 @@ class Result:
         self.keep_alive = keep_alive
         self.conn_close = False
         self.fresh_conn = fresh_conn  # first request on its connection
+        self.target = target
 
 
 async def _read_response(reader):
@@ -112,56 +113,83 @@ async def _read_response(reader):
 class LoadGenerator:
     """Runs for `seconds` (then stops by itself): `keep_alive` connections sending requests one
     after another and `fresh` tasks each opening a connection per request; the whole runs at
-    most `rate` requests a second. stop() ends it early (e.g. at SIGTERM in a drain test)."""
+    most `rate` requests a second. stop() ends it early (e.g. at SIGTERM in a drain test).
+    With `unique`, every request's target gets its own `r=N` query parameter (to find it in
+    doorman's access log). A keep-alive connection the server closed while it was idle (seen
+    before the next request goes out) is not a request: its time is kept in `idle_closed`."""
 
-    def __init__(self, port, seconds=10.0, rate=1000, keep_alive=16, fresh=8, path="/"):
+    def __init__(self, port, seconds=10.0, rate=1000, keep_alive=16, fresh=8, path="/",
+                 unique=False):
         self.port = port
         self.seconds = seconds
         self.rate = rate
         self.keep_alive = keep_alive
         self.fresh = fresh
         self.path = path
+        self.unique = unique
+        self.sequence = 0
         self.results = []
+        self.idle_closed = []
         self.stopping = False
         self.started = None
+
+    def _target(self):
+        if not self.unique:
+            return self.path
+        self.sequence += 1
+        return f"{self.path}{'&' if '?' in self.path else '?'}r={self.sequence}"
+
+    def _refused(self, keep_alive):
+        r = Result(time.monotonic(), keep_alive, True, None)
+        r.error = "refused"
+        r.done = r.sent
+        self.results.append(r)
+
+    async def _exchange(self, reader, writer, keep_alive, fresh_conn):
+        """One request on an open connection; returns its Result."""
+        target = self._target()
+        r = Result(time.monotonic(), keep_alive, fresh_conn, target)
+        self.results.append(r)
+        close = "" if keep_alive else "Connection: close\r\n"
+        try:
+            writer.write(f"GET {target} HTTP/1.1\r\nHost: load\r\n{close}\r\n".encode())
+            await writer.drain()
+            status, headers, _ = await _read_response(reader)
+            r.status = status
+            r.label = headers.get("x-origin")
+            r.conn_close = headers.get("connection", "").lower() == "close"
+        except ConnectionResetError:
+            r.error = "reset"
+        except asyncio.IncompleteReadError as e:
+            r.error = "eof-before-response" if not e.partial else "truncated"
+        except OSError as e:
+            r.error = repr(e)
+        r.done = time.monotonic()
+        return r
+
+    async def _pace(self, next_at, interval):
+        # Always yields once, so a close that arrived meanwhile is seen (reader.at_eof()).
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        return max(next_at + interval, time.monotonic() - interval)
 
     async def _keep_alive_task(self, index, tasks, end):
         interval = tasks / self.rate
         next_at = time.monotonic() + index * interval / tasks
         reader = writer = None
         while not self.stopping and time.monotonic() < end:
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            next_at = max(next_at + interval, time.monotonic() - interval)
+            next_at = await self._pace(next_at, interval)
+            if writer is not None and reader.at_eof():
+                self.idle_closed.append(time.monotonic())
+                writer.close()
+                reader = writer = None
             fresh_conn = writer is None
             if writer is None:
                 try:
                     reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
                 except OSError:
-                    r = Result(time.monotonic(), True, True)
-                    r.error = "refused"
-                    r.done = time.monotonic()
-                    self.results.append(r)
-                    if self.stopping:
-                        break
+                    self._refused(True)
                     continue
-            r = Result(time.monotonic(), True, fresh_conn)
-            self.results.append(r)
-            try:
-                writer.write(f"GET {self.path} HTTP/1.1\r\nHost: load\r\n\r\n".encode())
-                await writer.drain()
-                status, headers, _ = await _read_response(reader)
-                r.status = status
-                r.label = headers.get("x-origin")
-                r.conn_close = headers.get("connection", "").lower() == "close"
-            except ConnectionResetError:
-                r.error = "reset"
-            except asyncio.IncompleteReadError as e:
-                r.error = "eof-before-response" if not e.partial else "truncated"
-            except OSError as e:
-                r.error = repr(e)
-            r.done = time.monotonic()
+            r = await self._exchange(reader, writer, True, fresh_conn)
             if r.error or r.conn_close:
                 writer.close()
                 reader = writer = None
@@ -172,32 +200,13 @@ class LoadGenerator:
         interval = tasks / self.rate
         next_at = time.monotonic() + index * interval / tasks
         while not self.stopping and time.monotonic() < end:
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            next_at = max(next_at + interval, time.monotonic() - interval)
-            r = Result(time.monotonic(), False, True)
-            self.results.append(r)
+            next_at = await self._pace(next_at, interval)
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
             except OSError:
-                r.error = "refused"
-                r.done = time.monotonic()
+                self._refused(False)
                 continue
-            try:
-                writer.write(
-                    f"GET {self.path} HTTP/1.1\r\nHost: load\r\nConnection: close\r\n\r\n".encode())
-                await writer.drain()
-                status, headers, _ = await _read_response(reader)
-                r.status = status
-                r.label = headers.get("x-origin")
-            except ConnectionResetError:
-                r.error = "reset"
-            except asyncio.IncompleteReadError as e:
-                r.error = "eof-before-response" if not e.partial else "truncated"
-            except OSError as e:
-                r.error = repr(e)
-            r.done = time.monotonic()
+            await self._exchange(reader, writer, False, True)
             writer.close()
 
     async def run(self):
@@ -212,10 +221,13 @@ class LoadGenerator:
         self.stopping = True
 
 
-def run_in_thread(generator):
-    """Starts the generator's event loop on a daemon thread; returns the thread."""
+def run_in_thread(*generators):
+    """Runs the generators on one event loop on a daemon thread; returns the thread."""
     import threading
 
-    t = threading.Thread(target=lambda: asyncio.run(generator.run()), daemon=True)
+    async def run_all():
+        await asyncio.gather(*(g.run() for g in generators))
+
+    t = threading.Thread(target=lambda: asyncio.run(run_all()), daemon=True)
     t.start()
     return t
