@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CTEST_JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps release debug fuzz-build run test unit e2e bench format clean
+.PHONY: all deps release debug fuzz-build run test unit e2e bench format clean deb
 
 all: release
 
@@ -25,6 +25,11 @@ fuzz-build: deps
 	@if command -v clang++-19 >/dev/null; then \
 	  cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS); \
 	else echo "clang++-19 not found: fuzz targets not built"; fi
+
+# The Debian package (binary, starter config, systemd unit, docs): build/release/doorman_*.deb.
+deb: release
+	cd build/release && cpack -G DEB
+	@ls build/release/doorman_*.deb
 
 run: release
 	./build/release/doorman serve --config examples/demo.toml

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "build_info.h"
 #include "cli/commands.h"
 
 namespace doorman::cli {
@@ -9,7 +10,8 @@ namespace doorman::cli {
 int run(int argc, char** argv) {
   CLI::App app{"doorman: a front-door reverse proxy that knows who really walked in"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("doorman ") + DOORMAN_VERSION);
+  app.set_version_flag("--version", std::string("doorman ") + std::string(build_version()) +
+                                        " (commit " + std::string(build_commit()) + ")");
   int exit_code = 0;
   add_explain_command(app, exit_code);
   add_proxy_header_command(app, exit_code);

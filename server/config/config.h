@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/admin_config.h"
 #include "config/diagnostics_config.h"
 #include "config/edge_config.h"
 #include "config/ranges_config.h"
@@ -125,6 +126,7 @@ struct Config {
   RangesSection ranges;            // ranges_config.h: [cloudflare] refresh keys, [fastly]
   RateLimitSection rate_limit;     // rate_limit_config.h
   DiagnosticsSection diagnostics;  // diagnostics_config.h: [log] diagnostics, file
+  AdminSection admin;              // admin_config.h: [admin] (metrics, health, status page)
 };
 
 struct LoadResult {

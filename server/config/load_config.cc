@@ -178,7 +178,7 @@ class Loader {
   void read_root(const toml::table& root, Config& config) {
     check_keys(root, "",
                {"server", "listener", "route", "timeouts", "limits", "cloudflare", "log",
-                "rate_limit", "fastly"});
+                "rate_limit", "fastly", "admin"});
     if (const auto* t = table_at(root, "server")) read_server(*t, config.server);
     if (const auto* t = table_at(root, "timeouts")) read_timeouts(*t, config.timeouts);
     if (const auto* t = table_at(root, "limits")) read_limits(*t, config.limits);
@@ -201,6 +201,7 @@ class Loader {
     read_diagnostics_config(root, path_, config, errors_);
     read_ranges_config(root, path_, config, errors_);
     read_edge_config(root, path_, config, errors_);
+    read_admin_config(root, path_, config, errors_);
     // Only when the tables are absent: a table with an error has been reported already.
     if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
     if (!root.get("route")) add_error(1, "route", "at least one [[route]] is required");

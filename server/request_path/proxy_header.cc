@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "request_path/metrics_hook.h"
+
 namespace doorman::request_path {
 namespace {
 
@@ -20,7 +22,8 @@ AcceptedVersions accepted_versions(config::ProxyProtocolMode mode) {
 }
 
 // One line per refused connection: the operator's answer to "why did the LB see resets?".
-void log_refusal(const runtime::Session& s, std::string_view reason) {
+void log_refusal(runtime::Session& s, std::string_view reason) {
+  count_refusal(s, "proxy-header", reason);
   char peer[IpAddress::kMaxTextLength + 1];
   peer[s.socket_peer.format_to(peer)] = '\0';
   std::fprintf(stderr, "doorman: proxy-header: closed connection from %s: %.*s\n",
@@ -39,7 +42,7 @@ bool proxy_header_names_peer(const ProxyHeader& header) {
 asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::ListenerEdge& edge) {
   if (edge.proxy_protocol == config::ProxyProtocolMode::kOff) co_return true;
   if (!edge.proxy_protocol_from.empty() && !edge.proxy_protocol_from_set.contains(s.socket_peer)) {
-    log_refusal(s, "peer not in proxy_protocol_from");
+    log_refusal(s, "peer-not-in-proxy-protocol-from");
     co_return false;
   }
   s.arm(Phase::kRequestHead, edge.proxy_header_timeout);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "request_path/metrics_hook.h"
 #include "tls/tls_context.h"
 
 namespace doorman::request_path {
@@ -18,6 +19,7 @@ asio::awaitable<bool> accept_tls(runtime::Session& s, const config::ListenerEdge
     char peer[IpAddress::kMaxTextLength + 1];
     peer[s.peer.format_to(peer)] = '\0';
     const bool timed_out = s.timed_out == runtime::Phase::kRequestHead;
+    count_refusal(s, "tls-handshake", timed_out ? "timeout" : "failed");
     std::fprintf(stderr, "doorman: tls: handshake with %s failed: %s\n",
                  s.unix_listener ? "unix" : peer, timed_out ? "timeout" : ec.message().c_str());
     co_return false;

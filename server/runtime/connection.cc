@@ -50,12 +50,14 @@ Connection::Connection(Worker& worker, Protocol::socket socket, const Protocol::
 }
 
 Connection::~Connection() {
+  if (session_.listener != nullptr) session_.worker.metrics().connection_closed(listener_slot_);
   session_.worker.detach(this);
 }
 
 void Connection::start(const config::ListenerSection& listener, uint64_t listener_id) {
   session_.listener = &listener;
   listener_id_ = listener_id;
+  listener_slot_ = session_.worker.metrics().connection_opened(listener.address.text);
   session_.arm(Phase::kRequestHead, session_.snapshot->config.timeouts.request_head);
   asio::co_spawn(
       session_.worker.context(), [self = shared_from_this()] { return self->serve(); },

@@ -39,6 +39,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Session session_;
   uint64_t listener_id_ = 0;
+  std::size_t listener_slot_ = 0;  // in the worker's metrics (connection_opened)
 };
 
 }  // namespace doorman::runtime

@@ -5,6 +5,7 @@
 #include "request_path/access_log.h"
 #include "request_path/client_ip.h"
 #include "request_path/diagnostics_log.h"
+#include "request_path/metrics_hook.h"
 #include "request_path/rate_limit.h"
 #include "request_path/redirect.h"
 #include "request_path/rewrite.h"
@@ -22,9 +23,11 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
     co_await send_local_reply(s, x);
     if (log_on) log_access(s, x);
     if (s.snapshot->diagnostics) log_diagnostics(s, x);
+    record_metrics(s, x);
     co_return;
   }
-  if (log_on || s.snapshot->diagnostics) x.log.capture(*x.head);
+  // The status page's recent requests show the method and target too.
+  if (log_on || s.snapshot->diagnostics || s.snapshot->config.admin.enabled) x.log.capture(*x.head);
   // 2. route: Host and path -> route (404 without one).
   if (select_route(s, x)) {
     // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
@@ -42,6 +45,7 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
   // 6. access_log (and the JSON diagnostics line, written off the request path)
   if (log_on) log_access(s, x);
   if (s.snapshot->diagnostics) log_diagnostics(s, x);
+  record_metrics(s, x);  // the worker's counters (request_path/metrics_hook.h)
 }
 
 }  // namespace doorman::runtime

@@ -10,9 +10,11 @@
 #include <mutex>
 #include <thread>
 
+#include "admin/admin_server.h"
 #include "ranges/ranges_runtime.h"
 #include "runtime/listener.h"
 #include "runtime/reload.h"
+#include "runtime/service_notify.h"
 #include "runtime/worker.h"
 
 namespace doorman::runtime {
@@ -100,10 +102,27 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
         i, state.current, per_worker_connections(state.current->config, n)));
   if (!bind_all(state)) return 1;
 
-  // After the mask: the diagnostics writer, the Redis thread and the range refresher never take
-  // a signal themselves. The range lists are filled from their cache before any request.
+  // After the mask: the diagnostics writer, the Redis thread, the range refresher and the admin
+  // listener never take a signal themselves. The range lists are filled from their cache before
+  // any request.
   start_background_threads(*state.current);
   state.ranges = ranges::start_ranges(*state.current);
+  std::unique_ptr<admin::AdminServer> admin_server;
+  std::string admin_address;
+  if (state.current->config.admin.enabled) {
+    std::vector<Worker*> view;
+    for (auto& worker : state.workers) view.push_back(worker.get());
+    admin_server = std::make_unique<admin::AdminServer>(state.current, std::move(view));
+    auto address = admin_server->start();
+    if (!address) {
+      std::fprintf(stderr, "doorman: admin: %s\n", address.error().c_str());
+      state.ranges.reset();
+      stop_rate_limit_backends(state);
+      stop_diagnostics_log(*state.current);
+      return 1;
+    }
+    admin_address = std::move(*address);
+  }
 
   std::mutex mutex;
   std::condition_variable finished_cv;
@@ -122,9 +141,13 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
     std::printf("doorman: listening on %s\n", l.bound.display.c_str());
   std::printf("doorman: %zu worker%s, %zu route%s\n", n, n == 1 ? "" : "s", config.routes.size(),
               config.routes.size() == 1 ? "" : "s");
+  // After the "listening on" lines, which tests wait for first.
+  if (admin_server) std::printf("doorman: admin on %s\n", admin_address.c_str());
   std::fflush(stdout);
   if (!options.pid_file.empty() && !write_pid_file(options.pid_file))
     std::fprintf(stderr, "doorman: cannot write the pid file %s\n", options.pid_file.c_str());
+  if (admin_server) admin_server->set_listening(true);
+  notify_ready("serving");
 
   // The main thread's loop: a reload per SIGHUP, the end at SIGTERM/SIGINT; once a second it
   // releases the retired snapshots no request uses any more.
@@ -133,9 +156,17 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
     const timespec second{1, 0};
     signal_number = sigtimedwait(&signals, nullptr, &second);
     if (signal_number == SIGTERM || signal_number == SIGINT) break;
-    if (signal_number == SIGHUP) reload_config(state);
+    if (signal_number == SIGHUP) {
+      // systemd (Type=notify): RELOADING=1 then READY=1 once the reload is done, applied or not
+      // (a refused configuration leaves the old one serving: still ready).
+      notify_reloading();
+      if (reload_config(state) && admin_server) admin_server->set_snapshot(state.current);
+      notify_ready("serving");
+    }
     release_retired(state);
   }
+  notify_stopping();
+  if (admin_server) admin_server->set_draining();
   const auto drain = state.current->config.timeouts.drain;
   std::fprintf(stderr, "doorman: %s, draining (up to %lld ms)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM",
@@ -147,6 +178,8 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
         finished_cv.wait_for(lock, drain, [&] { return finished == state.workers.size(); });
     if (!drained) std::fprintf(stderr, "doorman: drain timeout, closing what is left\n");
   }
+  // The admin listener posts onto the workers' io_contexts: stop it while they are alive.
+  admin_server.reset();
   // The Redis threads post their answers onto the workers' io_contexts: stop them (every
   // question answered or failed, the threads joined) while they are all alive. A worker still
   // serving after a drain timeout falls back at once from here on.

@@ -29,6 +29,7 @@ Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
     : index_(index),
       context_(std::make_unique<asio::io_context>(1)),  // one thread: no internal locking
       current_(std::make_shared<Generation>(std::move(snapshot), *context_)),
+      metrics_(current_->snapshot->config),
       max_connections_(max_connections) {}
 
 Worker::~Worker() {
@@ -144,6 +145,7 @@ void Worker::refuse(Protocol::socket socket) {
       ignored);
   socket.shutdown(Protocol::socket::shutdown_both, ignored);
   socket.close(ignored);
+  metrics_.refused(local_reply_for(Reason::kOverCapacity).code, "");
 }
 
 asio::awaitable<void> Worker::accept_loop(std::shared_ptr<Slot> slot) {

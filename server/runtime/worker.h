@@ -24,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "metrics/worker_metrics.h"
 #include "runtime/generation.h"
 #include "runtime/listener.h"
 #include "runtime/snapshot.h"
@@ -68,6 +69,9 @@ class Worker {
 
   // For connections, on this worker's thread only.
   const std::shared_ptr<Generation>& current() const { return current_; }
+  // This worker's counters (metrics/worker_metrics.h); the admin listener copies them by
+  // posting onto context(), never by reading them from its own thread.
+  metrics::WorkerMetrics& metrics() { return metrics_; }
   bool draining() const { return draining_; }
   void attach(Connection* connection) { connections_.insert(connection); }
   void detach(Connection* connection) { connections_.erase(connection); }
@@ -89,6 +93,7 @@ class Worker {
   std::size_t index_;
   std::unique_ptr<asio::io_context> context_;
   std::shared_ptr<Generation> current_;
+  metrics::WorkerMetrics metrics_;
   uint32_t max_connections_;
   bool draining_ = false;
   bool running_ = false;

@@ -1,0 +1,162 @@
+"""The admin listener (docs/operations.md): /metrics after known traffic, checked value by value
+and by `promtool check metrics`; /healthz and /readyz; the [admin] config rules (loopback only
+unless allow_remote with an allow list, checked against the socket peer); the systemd notify
+protocol against a NOTIFY_SOCKET this test binds; `doorman --version`."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import unittest
+
+import admin_helpers as ah
+from harness import DEADLINE, SOURCE_DIR, DoormanTestCase, have, run_doorman, wait_until
+
+
+class AdminMetricsTest(DoormanTestCase):
+    def setUp(self):
+        super().setUp()
+        self.origin = self.start_origin()
+        self.doorman = self.start_doorman(ah.config(self.origin))
+        self.admin = ah.admin_address(self.doorman)
+
+    def test_metrics_count_known_traffic(self):
+        ah.send_known_traffic(self.doorman.port)
+        samples = ah.wait_for_requests(self.admin, ah.TOTAL_REQUESTS)
+        for series, value in ah.EXPECTED_SERIES.items():
+            self.assertEqual(samples.get(series), value, series)
+        total = sum(v for k, v in samples.items() if k.startswith("doorman_requests_total{"))
+        self.assertEqual(total, ah.TOTAL_REQUESTS)
+        bad = [v for k, v in samples.items()
+               if k.startswith('doorman_rejections_total{reason="bad-request",detail="http_')]
+        self.assertEqual(bad, [1])  # the parser's code as the detail
+        # One new upstream connection at least (the origin keeps it alive), five upstream requests.
+        self.assertGreaterEqual(samples['doorman_upstream_requests_total{connection="new"}'], 1)
+        self.assertEqual(samples['doorman_upstream_requests_total{connection="new"}'] +
+                         samples['doorman_upstream_requests_total{connection="reused"}'], 5)
+        self.assertEqual(samples["doorman_workers"], 2)
+        self.assertEqual(samples["doorman_scrape_workers_missing"], 0)
+        self.assertEqual(samples["doorman_ready"], 1)
+        self.assertEqual(samples['doorman_ranges_source{provider="cloudflare",source="bundled"}'], 1)
+        self.assertGreater(samples['doorman_ranges_blocks{provider="cloudflare",family="ipv4"}'], 0)
+        # No client address and no path is ever a label.
+        text = ah.admin_get(self.admin, "/metrics")[2]
+        for leak in ("203.0.113.7", "198.51.100.9", "/plain", "/x\""):
+            self.assertNotIn(leak, text)
+
+    def test_promtool_accepts_the_exposition(self):
+        if not have("promtool"):
+            self.skipTest("promtool not installed (Debian package prometheus)")
+        ah.send_known_traffic(self.doorman.port)
+        ah.wait_for_requests(self.admin, ah.TOTAL_REQUESTS)
+        status, headers, text = ah.admin_get(self.admin, "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual((p.stdout + p.stderr).strip(), "", "promtool lint findings")
+
+    def test_build_info_matches_version(self):
+        rc, out, _ = run_doorman("--version")
+        self.assertEqual(rc, 0)
+        m = re.fullmatch(r"doorman (\d+\.\d+\.\d+) \(commit ([0-9a-f]{12}(?:-dirty)?|unknown)\)\n", out)
+        self.assertIsNotNone(m, out)
+        samples = ah.parse_samples(ah.admin_get(self.admin, "/metrics")[2])
+        self.assertEqual(samples[f'doorman_build_info{{version="{m.group(1)}",commit="{m.group(2)}"}}'], 1)
+        head = subprocess.run(["git", "-C", SOURCE_DIR, "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True)
+        if head.returncode == 0 and m.group(2) != "unknown":
+            self.assertEqual(m.group(2).split("-")[0], head.stdout.strip())
+
+    def test_health_ready_and_errors(self):
+        self.assertEqual(ah.admin_get(self.admin, "/healthz")[::2], (200, "ok\n"))
+        status, _, body = ah.admin_get(self.admin, "/readyz")
+        self.assertEqual(status, 200, body)
+        self.assertIn("listeners: ok", body)
+        self.assertIn("ranges cloudflare: ok", body)
+        self.assertEqual(ah.admin_get(self.admin, "/nope")[0], 404)
+        self.assertEqual(ah.admin_get(self.admin, "/metrics", method="POST")[0], 405)
+        status, headers, body = ah.admin_get(self.admin, "/metrics", method="HEAD")
+        self.assertEqual((status, body), (200, ""))
+        self.assertGreater(int(headers["Content-Length"]), 100)
+        status, headers, body = ah.admin_get(self.admin, "/")
+        self.assertEqual(status, 200)
+        self.assertIn("<title>doorman status</title>", body)
+        self.assertNotRegex(body, r"(src|href)=\"?https?:")  # self-contained: works offline
+
+
+class AdminConfigTest(DoormanTestCase):
+    BASE = '[[listener]]\naddress = "127.0.0.1:0"\n[[route]]\nupstream = "builtin:echo"\n'
+
+    def check(self, admin):
+        path = self.tmp.write("c.toml", self.BASE + admin)
+        return run_doorman("check", "--config", path)
+
+    def test_non_loopback_needs_allow_remote_and_allow(self):
+        rc, _, err = self.check('[admin]\naddress = "0.0.0.0:9901"\n')
+        self.assertEqual(rc, 1)
+        self.assertRegex(err, r"c\.toml:\d+: admin\.address: '0\.0\.0\.0:9901' is not a loopback")
+        rc, _, err = self.check('[admin]\naddress = "0.0.0.0:9901"\nallow_remote = true\n')
+        self.assertEqual(rc, 1)
+        self.assertIn("admin.allow: allow_remote = true needs allow", err)
+        rc, _, err = self.check('[admin]\naddress = "0.0.0.0:9901"\nallow_remote = true\n'
+                                'allow = ["10.0.0.0/8", "nope"]\n')
+        self.assertEqual(rc, 1)
+        self.assertIn("admin.allow: expected a CIDR", err)
+        rc, _, err = self.check('[admin]\naddress = "[::]:9901"\nallow_remote = true\n'
+                                'allow = ["10.0.0.0/8"]\n')
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.check('[admin]\naddress = "[::1]:9901"\n')
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.check('[admin]\nadress = "127.0.0.1:1"\n')
+        self.assertEqual(rc, 1)
+        self.assertIn("admin.adress: unknown key", err)
+
+    def test_remote_peer_outside_allow_gets_403(self):
+        # A non-loopback address of this machine as the client's source: the socket peer is then
+        # not loopback, and not in allow.
+        addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+        v4 = [a for a in addresses if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", a) and not a.startswith("127.")]
+        if not v4:
+            self.skipTest("no non-loopback IPv4 address on this machine")
+        d = self.start_doorman('[[route]]\nupstream = "builtin:echo"\n[admin]\n'
+                               'address = "0.0.0.0:0"\nallow_remote = true\nallow = ["192.0.2.0/24"]\n')
+        port = int(ah.admin_address(d).rsplit(":", 1)[1])
+        with socket.create_connection((v4[0], port), timeout=DEADLINE, source_address=(v4[0], 0)) as s:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 403"), data[:100])
+        self.assertEqual(ah.admin_get(f"127.0.0.1:{port}", "/healthz")[0], 200)  # loopback may
+
+
+class NotifyTest(DoormanTestCase):
+    def test_ready_and_stopping_reach_notify_socket(self):
+        path = os.path.join(self.tmp.path, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        self.cleanups.append(sock.close)
+        sock.settimeout(DEADLINE)
+        old = os.environ.get("NOTIFY_SOCKET")
+        os.environ["NOTIFY_SOCKET"] = path
+        try:
+            d = self.start_doorman('[[route]]\nupstream = "builtin:echo"\n')
+        finally:
+            if old is None:
+                del os.environ["NOTIFY_SOCKET"]
+            else:
+                os.environ["NOTIFY_SOCKET"] = old
+        ready = sock.recv(4096).decode()
+        self.assertIn("READY=1", ready.split("\n"))
+        self.assertIn(f"MAINPID={d.proc.pid}", ready.split("\n"))
+        d.send_signal(signal.SIGTERM)
+        stopping = sock.recv(4096).decode()
+        self.assertIn("STOPPING=1", stopping.split("\n"))
+        self.assertEqual(d.wait(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
