@@ -4,6 +4,11 @@
 # The unit goes to /lib/systemd/system: Debian 12's systemd and lintian expect it there.
 include(GNUInstallDirs)
 
+# A placeholder address in a reserved TLD (lintian wants a mail domain): set the real one with
+# -DDOORMAN_DEB_MAINTAINER="Name <mail>" when publishing packages.
+set(DOORMAN_DEB_MAINTAINER "doorman maintainers <maintainers@doorman.example>"
+    CACHE STRING "Maintainer field of the .deb (and its changelog)")
+
 install(TARGETS doorman_bin RUNTIME DESTINATION bin)
 install(FILES packaging/doorman.toml DESTINATION /etc/doorman PERMISSIONS OWNER_READ OWNER_WRITE
         GROUP_READ WORLD_READ)
@@ -23,25 +28,26 @@ if(DOORMAN_DEB_COMMIT STREQUAL "")
   set(DOORMAN_DEB_COMMIT "HEAD")
 endif()
 configure_file(packaging/debian/changelog ${CMAKE_BINARY_DIR}/packaging/changelog @ONLY)
-add_custom_command(
-  OUTPUT ${CMAKE_BINARY_DIR}/packaging/changelog.gz
-  COMMAND gzip -9nc ${CMAKE_BINARY_DIR}/packaging/changelog > ${CMAKE_BINARY_DIR}/packaging/changelog.gz
-  DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog)
-add_custom_target(doorman_deb_changelog ALL DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog.gz)
+# At configure time, not as a build target: cpack installs from the tree as it is, and a build of
+# only some targets (doorman_bin) must still leave a complete package.
+execute_process(COMMAND gzip -9nf ${CMAKE_BINARY_DIR}/packaging/changelog -c
+                OUTPUT_FILE ${CMAKE_BINARY_DIR}/packaging/changelog.gz COMMAND_ERROR_IS_FATAL ANY)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/changelog.gz DESTINATION share/doc/doorman)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME doorman)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_PACKAGE_CONTACT "doorman maintainers <doorman@localhost>")
+set(CPACK_PACKAGE_CONTACT "${DOORMAN_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "front-door reverse proxy that knows the real client IP")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "front-door reverse proxy that knows the real client IP\n"
-    " doorman sits in front of your app behind Cloudflare, Fastly, a front proxy or an L4\n"
-    " load balancer. It decides who the client really is, trusting forwarding headers and\n"
-    " the PROXY protocol only from peers allowed to write them, and hands the app one clean\n"
-    " contract: X-Forwarded-For, X-Forwarded-Proto and X-Request-ID.")
+# One string (not a CMake list, whose ';' would show up in the field); CPack puts the summary
+# above it as the synopsis and indents each line.
+string(CONCAT CPACK_DEBIAN_PACKAGE_DESCRIPTION
+       "doorman sits in front of your app behind Cloudflare, Fastly, a front proxy or\n"
+       "an L4 load balancer. It decides who the client really is, trusting forwarding\n"
+       "headers and the PROXY protocol only from peers allowed to write them, and\n"
+       "hands the app one clean contract: X-Forwarded-For, X-Forwarded-Proto and\n"
+       "X-Request-ID.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

@@ -58,7 +58,7 @@ std::string_view rate_decision_name(std::size_t index);
 
 // A bounded table of (reason, detail) -> count for refusals: reason is a local-reply code
 // ("forbidden", "bad-request") or a connection-level one ("proxy-header", "tls-handshake");
-// detail is a static code name ("untrusted-peer", "proxy_crc_mismatch"). The texts are copied
+// detail is a static code name ("untrusted-peer", "crc_mismatch"). The texts are copied
 // (bounded) and compared by content; over kMaxEntries distinct pairs, "other" takes the rest.
 class ReasonCounts {
  public:

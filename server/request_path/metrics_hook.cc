@@ -80,7 +80,7 @@ void record_metrics(runtime::Session& s, const Exchange& x) {
   r.status = x.status;
   if (x.identity.client_ip) r.source = static_cast<std::size_t>(x.identity.source);
   // An HTTP/2 stream's session carries its stream id (h2/stream.cc); its head reads as 1.1.
-  r.protocol = s.h2_stream_id != 0            ? metrics::Protocol::kH2
+  r.protocol = s.h2_stream_id != 0             ? metrics::Protocol::kH2
                : x.version == HttpVersion::k10 ? metrics::Protocol::kHttp10
                                                : metrics::Protocol::kHttp11;
   if (x.reason != Reason::kNone && x.reason != Reason::kHttpsRedirect) {

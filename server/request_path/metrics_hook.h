@@ -19,7 +19,7 @@ namespace doorman::request_path {
 void record_metrics(runtime::Session& s, const Exchange& x);
 
 // A connection closed before HTTP: reason "proxy-header" or "tls-handshake", detail a static
-// code name ("proxy_crc_mismatch", "timeout").
+// code name ("crc_mismatch", "timeout").
 void count_refusal(runtime::Session& s, std::string_view reason, std::string_view detail);
 
 }  // namespace doorman::request_path

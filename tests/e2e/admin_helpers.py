@@ -50,6 +50,9 @@ EXPECTED_SERIES = {
     'doorman_upstream_ttfb_seconds_count': 5,
 }
 TOTAL_REQUESTS = 12  # the series above plus one 400 (no route)
+# The requests that reached an upstream and so got an X-Request-ID (5 api, 1 limited, 1 default);
+# doorman's own replies (403, 429, 400) have none.
+FORWARDED_REQUESTS = 7
 TOP_CLIENTS = {"203.0.113.7": 3, "198.51.100.9": 2}
 
 
