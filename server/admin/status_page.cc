@@ -15,7 +15,7 @@ h1{font-size:20px;margin:0 0 .2em} h2{font-size:15px;margin:1.2em 0 .4em}
 #meta{color:#5b6470;margin-bottom:1em} .ok{color:#17803d} .bad{color:#b42318}
 section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:.6em 1em;margin:.6em 0;
 overflow-x:auto}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:.6em}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:.6em}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:2px 8px 2px 0;
 white-space:nowrap} th{color:#5b6470;font-weight:600;border-bottom:1px solid #dde1e6}
 td.n{text-align:right;font-variant-numeric:tabular-nums} .mono{font-family:ui-monospace,monospace}

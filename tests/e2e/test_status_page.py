@@ -19,7 +19,7 @@ def chromium(tmp, *args):
     # --virtual-time-budget lets the page's fetch() finish before the dump / screenshot.
     base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-extensions", "--disable-dev-shm-usage", f"--user-data-dir={tmp}",
-            "--virtual-time-budget=8000", "--window-size=1280,1500"]
+            "--virtual-time-budget=8000", "--window-size=1600,1300"]
     return subprocess.run(base + list(args), capture_output=True, text=True, timeout=80)
 
 
