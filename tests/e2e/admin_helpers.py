@@ -101,6 +101,16 @@ def send_known_traffic(port):
         assert c.read_response().status == 400
 
 
+def start_with_known_traffic(case):
+    """An origin and a doorman on CONFIG started by `case` (a DoormanTestCase), the known
+    traffic sent and counted; returns the admin address."""
+    doorman = case.start_doorman(config(case.start_origin()))
+    admin = admin_address(doorman)
+    send_known_traffic(doorman.port)
+    wait_for_requests(admin, TOTAL_REQUESTS)
+    return admin
+
+
 def parse_samples(text):
     """{'name{labels}': value} from a Prometheus text exposition."""
     out = {}

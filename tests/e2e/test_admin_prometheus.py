@@ -4,13 +4,13 @@
 
 import json
 import os
-import subprocess
 import unittest
 import urllib.parse
 import urllib.request
 
 import admin_helpers as ah
-from harness import DEADLINE, DoormanTestCase, free_port, have, wait_until
+from harness import free_port, have, wait_until
+from test_front_proxies import FrontProxyCase
 
 PROMETHEUS_CONFIG = """
 global:
@@ -23,27 +23,14 @@ scrape_configs:
 """
 
 
-class PrometheusScrapeTest(DoormanTestCase):
+class PrometheusScrapeTest(FrontProxyCase):
     def start_prometheus(self, target):
         port = free_port()
         config = self.tmp.write("prometheus.yml", PROMETHEUS_CONFIG.format(target=target))
-        log = open(os.path.join(self.tmp.path, "prometheus.log"), "w")
-        self.cleanups.append(log.close)
-        proc = subprocess.Popen(
+        self.start_process(
             ["prometheus", f"--config.file={config}",
              f"--storage.tsdb.path={os.path.join(self.tmp.path, 'tsdb')}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT)
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(timeout=DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-        self.cleanups.append(stop)
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], port)
         return port
 
     def query(self, port, expr):
@@ -61,11 +48,7 @@ class PrometheusScrapeTest(DoormanTestCase):
     def test_prometheus_scrapes_the_expected_series(self):
         if not have("prometheus"):
             self.skipTest("prometheus not installed")
-        origin = self.start_origin()
-        d = self.start_doorman(ah.config(origin))
-        admin = ah.admin_address(d)
-        ah.send_known_traffic(d.port)
-        ah.wait_for_requests(admin, ah.TOTAL_REQUESTS)
+        admin = ah.start_with_known_traffic(self)
         port = self.start_prometheus(admin)
 
         # The scrape after the traffic: the total must reach 12 (an earlier scrape may show less).

@@ -35,11 +35,7 @@ class StatusPageTest(DoormanTestCase):
     def test_chromium_renders_the_numbers(self):
         if CHROMIUM is None:
             self.skipTest("chromium not installed")
-        origin = self.start_origin()
-        d = self.start_doorman(ah.config(origin))
-        admin = ah.admin_address(d)
-        ah.send_known_traffic(d.port)
-        ah.wait_for_requests(admin, ah.TOTAL_REQUESTS)
+        admin = ah.start_with_known_traffic(self)
         status = __import__("json").loads(ah.admin_get(admin, "/status.json")[2])
         url = f"http://{admin}/"
 
