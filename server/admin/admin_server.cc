@@ -181,8 +181,9 @@ AdminServer::Reply AdminServer::answer(std::string_view method, std::string_view
   if (path == "/readyz")
     return Reply{readiness.ready ? 200 : 503, "text/plain; charset=utf-8", readiness.text};
   if (path == "/metrics")
-    return Reply{200, "text/plain; version=0.0.4; charset=utf-8",
-                 render_metrics(collect(workers_, kCollectTimeout), view(*snapshot, readiness.ready))};
+    return Reply{
+        200, "text/plain; version=0.0.4; charset=utf-8",
+        render_metrics(collect(workers_, kCollectTimeout), view(*snapshot, readiness.ready))};
   if (path == "/status.json")
     return Reply{200, "application/json",
                  status_json(collect(workers_, kCollectTimeout), view(*snapshot, readiness.ready))};

@@ -28,13 +28,11 @@ void write_requests(TextWriter& w, const Collected& c) {
   w.family("doorman_request_body_bytes_total", "counter",
            "Request body bytes forwarded to upstreams, by route.");
   for (std::size_t r = 0; r < routes.size(); ++r)
-    w.sample("doorman_request_body_bytes_total", {{"route", routes[r].name}},
-             routes[r].bytes_in);
+    w.sample("doorman_request_body_bytes_total", {{"route", routes[r].name}}, routes[r].bytes_in);
   w.family("doorman_response_body_bytes_total", "counter",
            "Response body bytes sent to clients, by route.");
   for (std::size_t r = 0; r < routes.size(); ++r)
-    w.sample("doorman_response_body_bytes_total", {{"route", routes[r].name}},
-             routes[r].bytes_out);
+    w.sample("doorman_response_body_bytes_total", {{"route", routes[r].name}}, routes[r].bytes_out);
   w.family("doorman_rejections_total", "counter",
            "Requests and connections doorman refused or answered itself, by reason code and "
            "detail (identity reason, parser code, PROXY header code, TLS failure).");

@@ -30,5 +30,4 @@ struct ServerView {
 
 std::string render_metrics(const Collected& collected, const ServerView& view);
 
-
 }  // namespace doorman::admin

@@ -38,8 +38,7 @@ json routes_json(const Collected& c, uint64_t& total) {
     json classes = json::object();
     for (std::size_t k = 0; k < metrics::kStatusClasses; ++k)
       classes[std::string(metrics::status_class_name(k))] = by_class[k];
-    routes.push_back(
-        {{"route", all[r].name}, {"requests", sum}, {"classes", classes}});
+    routes.push_back({{"route", all[r].name}, {"requests", sum}, {"classes", classes}});
   }
   return routes;
 }

@@ -92,7 +92,7 @@ struct ListenerCounters {
 // What record_request() needs from a finished request (filled by the request path's hook).
 struct RequestRecord {
   std::string_view route_name = "none";  // the route's name, "none" without one
-  std::size_t route_hint = 0;  // where the name probably is in routes() (its index + 1)
+  std::size_t route_hint = 0;            // where the name probably is in routes() (its index + 1)
   int status = 0;
   std::size_t source = kSources - 1;  // ClientIpSource index, or kSources - 1 = none
   Protocol protocol = Protocol::kHttp11;

@@ -98,6 +98,11 @@ bool reload_config(ServerState& state) {
   if (c.server.pid_file != now.server.pid_file)
     std::fprintf(stderr, "%s:0: server.pid_file: a change takes effect at the next restart\n",
                  c.path.c_str());
+  // The admin listener keeps its socket and allow list (admin/admin_server.h).
+  if (c.admin.enabled != now.admin.enabled || c.admin.text != now.admin.text ||
+      c.admin.allow_remote != now.admin.allow_remote || c.admin.allow != now.admin.allow)
+    std::fprintf(stderr, "%s:%d: admin: a change takes effect at the next restart\n",
+                 c.path.c_str(), c.admin.line);
 
   // Listeners: same address = the same socket (kept, with its new settings); new ones are bound
   // now, so a busy port fails the reload before anything changed.

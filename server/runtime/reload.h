@@ -15,7 +15,7 @@
 //   busy ones answer "Connection: close"). It prints "doorman: listening on ADDRESS" (stdout)
 //   for each added listener and "doorman: reloaded" (stderr) when done.
 // - Not reloadable (they need a restart; a reload keeps the old value and says so): [server]
-//   workers and pid_file.
+//   workers and pid_file, and [admin] (the admin listener's address and allow list).
 // - The replaced snapshot is retired: release_retired() drops it, on this thread, once no worker
 //   or connection holds it any more; what only it owned (a Redis backend, a diagnostics writer)
 //   stops then, while the workers' event loops are still alive.

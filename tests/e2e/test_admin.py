@@ -9,10 +9,12 @@ import re
 import signal
 import socket
 import subprocess
+import time
 import unittest
 
 import admin_helpers as ah
-from harness import DEADLINE, SOURCE_DIR, DoormanTestCase, curl, have, run_doorman, wait_until
+from harness import (DEADLINE, SOURCE_DIR, DoormanTestCase, have, http_get, run_doorman,
+                     wait_until)
 
 
 class AdminMetricsTest(DoormanTestCase):
@@ -104,8 +106,7 @@ class AdminHttp2Test(DoormanTestCase):
                            capture_output=True, text=True, timeout=DEADLINE)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(len(re.findall(r" 200 +\d+ /h2\?\d", p.stdout)), 3, p.stdout)
-        rc, out, err = curl("-o", "/dev/null", "-w", "%{http_version}", url)
-        self.assertEqual((rc, out), (0, b"1.1"), err)
+        self.assertEqual(http_get(d.port, "/h2?4").status, 200)  # HTTP/1.1
         samples = ah.wait_for_requests(admin, 4)
         series = ('doorman_requests_total{{route="default",status_class="2xx",'
                   'client_ip_source="peer",protocol="{}"}}')
@@ -179,28 +180,94 @@ class AdminConfigTest(DoormanTestCase):
         self.assertEqual(self.admin_answer_from(v4[0], f"{peer}/32"), b"HTTP/1.1 200 OK")
 
 
+def rewrite_config(doorman, config):
+    """Writes `config` over doorman's file (atomically), keeping its listener's bound port."""
+    tmp = doorman.config_path + ".new"
+    with open(tmp, "w") as f:
+        f.write(f'[[listener]]\naddress = "127.0.0.1:{doorman.port}"\n\n' + config)
+    os.replace(tmp, doorman.config_path)
+
+
+class AdminReloadTest(DoormanTestCase):
+    def test_counts_survive_a_reload_that_reorders_routes(self):
+        d = self.start_doorman('[admin]\naddress = "127.0.0.1:0"\n'
+                               '[[route]]\nroute = "a.test"\nupstream = "builtin:echo"\n')
+        admin = ah.admin_address(d)
+        for _ in range(2):
+            self.assertEqual(http_get(d.port, "/", headers={"Host": "a.test"}).status, 200)
+        ah.wait_for_requests(admin, 2)
+        # b.test now comes first: a.test's index changes, its counts must not move to b.test.
+        rewrite_config(d, '[admin]\naddress = "127.0.0.1:0"\n'
+                          '[[route]]\nroute = "b.test"\nupstream = "builtin:echo"\n'
+                          '[[route]]\nroute = "a.test"\nupstream = "builtin:echo"\n')
+        d.send_signal(signal.SIGHUP)
+        wait_until(lambda: "doorman: reloaded " in d.stderr(), what="the reload")
+        self.assertEqual(http_get(d.port, "/", headers={"Host": "a.test"}).status, 200)
+        for _ in range(3):
+            self.assertEqual(http_get(d.port, "/", headers={"Host": "b.test"}).status, 200)
+        samples = ah.wait_for_requests(admin, 6)
+        series = ('doorman_requests_total{{route="{}",status_class="2xx",'
+                  'client_ip_source="peer",protocol="http/1.1"}}')
+        self.assertEqual(samples.get(series.format("a.test")), 3)
+        self.assertEqual(samples.get(series.format("b.test")), 3)
+
+
 class NotifyTest(DoormanTestCase):
-    def test_ready_and_stopping_reach_notify_socket(self):
+    def notify_socket(self):
         path = os.path.join(self.tmp.path, "notify.sock")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(path)
         self.cleanups.append(sock.close)
         sock.settimeout(DEADLINE)
+        return path, sock
+
+    def start_notifying(self, path, config):
         old = os.environ.get("NOTIFY_SOCKET")
         os.environ["NOTIFY_SOCKET"] = path
         try:
-            d = self.start_doorman('[[route]]\nupstream = "builtin:echo"\n')
+            return self.start_doorman(config)
         finally:
             if old is None:
                 del os.environ["NOTIFY_SOCKET"]
             else:
                 os.environ["NOTIFY_SOCKET"] = old
-        ready = sock.recv(4096).decode()
-        self.assertIn("READY=1", ready.split("\n"))
-        self.assertIn(f"MAINPID={d.proc.pid}", ready.split("\n"))
+
+    @staticmethod
+    def fields(sock):
+        return sock.recv(4096).decode().split("\n")
+
+    def test_ready_and_stopping_reach_notify_socket(self):
+        path, sock = self.notify_socket()
+        d = self.start_notifying(path, '[[route]]\nupstream = "builtin:echo"\n')
+        ready = self.fields(sock)
+        self.assertIn("READY=1", ready)
+        self.assertIn(f"MAINPID={d.proc.pid}", ready)
         d.send_signal(signal.SIGTERM)
-        stopping = sock.recv(4096).decode()
-        self.assertIn("STOPPING=1", stopping.split("\n"))
+        self.assertIn("STOPPING=1", self.fields(sock))
+        self.assertEqual(d.wait(), 0)
+
+    def test_reload_sends_reloading_then_ready(self):
+        path, sock = self.notify_socket()
+        d = self.start_notifying(path, '[[route]]\nupstream = "builtin:echo"\n')
+        self.assertIn("READY=1", self.fields(sock))
+        # A good configuration, then a broken one (refused: the old one keeps serving, so the
+        # service is ready again either way).
+        for config, said in (('[[route]]\nroute = "x.test"\nupstream = "builtin:echo"\n'
+                              '[[route]]\nupstream = "builtin:echo"\n', "doorman: reloaded "),
+                             ('[[route]]\nupstream = 42\n', "doorman: reload failed")):
+            rewrite_config(d, config)
+            before = time.clock_gettime(time.CLOCK_MONOTONIC)
+            d.send_signal(signal.SIGHUP)
+            reloading = self.fields(sock)
+            self.assertIn("RELOADING=1", reloading)
+            usec = [f for f in reloading if f.startswith("MONOTONIC_USEC=")]
+            self.assertEqual(len(usec), 1, reloading)
+            self.assertGreaterEqual(int(usec[0].split("=")[1]), int(before * 1e6))
+            self.assertIn("READY=1", self.fields(sock))
+            self.assertIn(said, d.stderr())
+        self.assertEqual(http_get(d.port, "/", headers={"Host": "x.test"}).status, 200)
+        d.send_signal(signal.SIGTERM)
+        self.assertIn("STOPPING=1", self.fields(sock))
         self.assertEqual(d.wait(), 0)
 
 
