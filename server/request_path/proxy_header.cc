@@ -22,8 +22,9 @@ AcceptedVersions accepted_versions(config::ProxyProtocolMode mode) {
 }
 
 // One line per refused connection: the operator's answer to "why did the LB see resets?".
-void log_refusal(runtime::Session& s, std::string_view reason) {
-  count_refusal(s, "proxy-header", reason);
+// `code` is the metrics detail (a label value: no spaces), `reason` the log's words.
+void log_refusal(runtime::Session& s, std::string_view reason, std::string_view code) {
+  count_refusal(s, "proxy-header", code);
   char peer[IpAddress::kMaxTextLength + 1];
   peer[s.socket_peer.format_to(peer)] = '\0';
   std::fprintf(stderr, "doorman: proxy-header: closed connection from %s: %.*s\n",
@@ -42,7 +43,7 @@ bool proxy_header_names_peer(const ProxyHeader& header) {
 asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::ListenerEdge& edge) {
   if (edge.proxy_protocol == config::ProxyProtocolMode::kOff) co_return true;
   if (!edge.proxy_protocol_from.empty() && !edge.proxy_protocol_from_set.contains(s.socket_peer)) {
-    log_refusal(s, "peer-not-in-proxy-protocol-from");
+    log_refusal(s, "peer not in proxy_protocol_from", "peer-not-in-proxy-protocol-from");
     co_return false;
   }
   s.arm(Phase::kRequestHead, edge.proxy_header_timeout);
@@ -79,7 +80,7 @@ asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::Liste
     if (step.status == DecodeStatus::kComplete) break;
   }
   if (!failure.empty()) {
-    log_refusal(s, failure);
+    log_refusal(s, failure, failure);
     co_return false;
   }
   s.proxy_header = std::make_unique<ProxyHeader>(decoder.header());
