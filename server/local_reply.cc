@@ -27,6 +27,7 @@ constexpr LocalReply kReplies[] = {
     /* kUpstreamConnectTimeout */
     {504, "Gateway Timeout", "upstream-connect-timeout", Fault::kUpstream},
     /* kUpstreamTimeout */ {504, "Gateway Timeout", "upstream-timeout", Fault::kUpstream},
+    /* kUpstreamTruncated */ {502, "Bad Gateway", "upstream-truncated", Fault::kUpstream},
     /* kOverCapacity */ {503, "Service Unavailable", "over-capacity", Fault::kDoorman},
     /* kInternal */ {500, "Internal Server Error", "internal", Fault::kDoorman},
     /* kHttpsRedirect */ {301, "Moved Permanently", "https-redirect", Fault::kPolicy},
@@ -97,6 +98,9 @@ std::string_view fault_name(Fault fault) {
 std::string_view render_local_reply(Reason reason, std::string_view detail, bool head_request,
                                     bool close, bool keep_alive_http10, std::span<char> out) {
   const LocalReply& r = local_reply_for(reason);
+  // An upstream fault's detail (refused, reset, ...) describes the origin's network, not the
+  // client's request: it stays in the logs and metrics.
+  if (r.fault == Fault::kUpstream) detail = {};
   detail = detail.substr(0, 64);
   const std::size_t body_size = r.code.size() + (detail.empty() ? 0 : 2 + detail.size()) + 1;
   Writer w(out);

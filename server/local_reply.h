@@ -6,6 +6,12 @@
 //   text body), a status and the party at fault (Pingora's ErrorSource idea): the client
 //   (malformed or over-limit requests), policy (no route, identity), the upstream (refused,
 //   reset, timed out, malformed), or doorman itself (capacity).
+// - Upstream faults carry a detail word (upstream/fault.h: refused, unreachable, reset, eof,
+//   ...) in Exchange::reason_detail; the reason code itself never changes with it.
+// - upstream-truncated is no reply: the upstream's response broke after its head went to the
+//   client (reset, early close, body_idle passed, bad chunked framing), so the client has the
+//   upstream's status and its connection (or HTTP/2 stream) is reset; the reason names the
+//   fault in the logs and metrics beside that status.
 // - render_local_reply() writes the whole response (head and short text body) into `out` and
 //   returns the bytes; no allocation. A HEAD request gets the head only (RFC 9110 §9.3.2).
 // Thread safety: pure functions over constant tables.
@@ -31,10 +37,11 @@ enum class Reason : uint8_t {
   kNotImplemented,          // 501 not-implemented (unknown transfer coding, CONNECT)
   kVersionNotSupported,     // 505 version-not-supported
   kUpstreamConnectFailed,   // 502 upstream-connect-failed (refused, unreachable)
-  kUpstreamClosed,          // 502 upstream-closed (reset or closed before a response)
+  kUpstreamClosed,          // 502 upstream-closed (closed or reset before a complete head)
   kUpstreamBadResponse,     // 502 upstream-bad-response
   kUpstreamConnectTimeout,  // 504 upstream-connect-timeout
   kUpstreamTimeout,         // 504 upstream-timeout (no response head in time)
+  kUpstreamTruncated,       // upstream-truncated (never rendered: see above)
   kOverCapacity,            // 503 over-capacity (the connection cap)
   kInternal,                // 500 internal (a doorman bug: never expected)
   kHttpsRedirect,  // 301/308 https-redirect (request_path/redirect.h writes it; x.status is exact)
@@ -59,7 +66,8 @@ std::string_view fault_name(Fault fault);
 // Bytes a rendered reply may need: the head, a detail up to 64 bytes, the body.
 inline constexpr std::size_t kLocalReplyBufferSize = 512;
 
-// "HTTP/1.1 404 Not Found\r\n...\r\n\r\nno-route\n" (the body is "<code>[: <detail>]\n").
+// "HTTP/1.1 404 Not Found\r\n...\r\n\r\nno-route\n" (the body is "<code>[: <detail>]\n"; an
+// upstream fault's body is its code alone).
 // `close` adds "Connection: close"; `keep_alive_http10` adds "Connection: keep-alive".
 std::string_view render_local_reply(Reason reason, std::string_view detail, bool head_request,
                                     bool close, bool keep_alive_http10, std::span<char> out);

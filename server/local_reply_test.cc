@@ -31,6 +31,7 @@ TEST(LocalReply, EveryReasonHasAStatusCodeAndFault) {
       {Reason::kUpstreamBadResponse, 502, "upstream-bad-response", Fault::kUpstream},
       {Reason::kUpstreamConnectTimeout, 504, "upstream-connect-timeout", Fault::kUpstream},
       {Reason::kUpstreamTimeout, 504, "upstream-timeout", Fault::kUpstream},
+      {Reason::kUpstreamTruncated, 502, "upstream-truncated", Fault::kUpstream},
       {Reason::kOverCapacity, 503, "over-capacity", Fault::kDoorman},
       {Reason::kInternal, 500, "internal", Fault::kDoorman},
       {Reason::kHttpsRedirect, 301, "https-redirect", Fault::kPolicy},
@@ -65,6 +66,10 @@ TEST(LocalReply, RendersHeadAndShortBody) {
   const std::string_view kept =
       render_local_reply(Reason::kNoRoute, "", false, false, true, buffer);
   EXPECT_NE(kept.find("Connection: keep-alive\r\n"), std::string_view::npos);
+  // An upstream fault's detail is for the logs, not the client.
+  EXPECT_TRUE(render_local_reply(Reason::kUpstreamConnectFailed, "refused", false, false, false,
+                                 buffer)
+                  .ends_with("\r\n\r\nupstream-connect-failed\n"));
   // A long detail is cut, never overflowing the buffer.
   const std::string detail(1000, 'd');
   const std::string_view cut =

@@ -58,6 +58,10 @@ void write_upstream(TextWriter& w, const Collected& c) {
   w.sample("doorman_upstream_requests_total", {{"connection", "new"}}, c.total.upstream_new());
   w.sample("doorman_upstream_requests_total", {{"connection", "reused"}},
            c.total.upstream_reused());
+  w.family("doorman_upstream_retries_total", "counter",
+           "Requests sent a second time on a fresh connection after a reused one failed before "
+           "any response byte (idempotent requests only).");
+  w.sample("doorman_upstream_retries_total", {}, c.total.upstream_retries());
   w.family("doorman_upstream_connect_seconds", "histogram",
            "Time to connect a new upstream connection.");
   w.histogram("doorman_upstream_connect_seconds", {}, c.total.upstream_connect());

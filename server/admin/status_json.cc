@@ -121,6 +121,7 @@ std::string status_json(const Collected& c, const ServerView& v) {
   out["ranges"] = ranges_json(s, v.now_unix);
   out["upstream"] = {{"new", c.total.upstream_new()},
                      {"reused", c.total.upstream_reused()},
+                     {"retries", c.total.upstream_retries()},
                      {"connect", latency(c.total.upstream_connect())},
                      {"ttfb", latency(c.total.upstream_ttfb())},
                      {"request", latency(c.total.request_duration())}};

@@ -112,6 +112,7 @@ void WorkerMetrics::record_request(const RequestRecord& r) {
                   [static_cast<std::size_t>(r.rate_decision)];
   if (!r.reason.empty()) rejections_.add(r.reason, r.detail);
   if (r.upstream_used) ++(r.upstream_reused ? upstream_reused_ : upstream_new_);
+  if (r.upstream_retried) ++upstream_retries_;
   if (r.connect_seconds >= 0) upstream_connect_.observe(r.connect_seconds);
   if (r.ttfb_seconds >= 0) upstream_ttfb_.observe(r.ttfb_seconds);
   request_duration_.observe(r.duration_seconds);
@@ -160,6 +161,7 @@ void WorkerMetrics::merge(const WorkerMetrics& other) {
   request_duration_.merge(other.request_duration_);
   upstream_new_ += other.upstream_new_;
   upstream_reused_ += other.upstream_reused_;
+  upstream_retries_ += other.upstream_retries_;
   top_clients_.merge(other.top_clients_);
   // recent_ is not merged: the status page sorts every worker's records by time itself.
 }

@@ -102,6 +102,7 @@ struct RequestRecord {
   RateBackend rate_backend = RateBackend::kLocal;
   RateDecision rate_decision = RateDecision::kAllowed;
   bool upstream_used = false, upstream_reused = false;
+  bool upstream_retried = false;  // sent again on a fresh connection (request_path/upstream.h)
   double connect_seconds = -1, ttfb_seconds = -1;  // < 0: did not happen
   double duration_seconds = 0;
   uint64_t bytes_in = 0, bytes_out = 0;
@@ -135,6 +136,7 @@ class WorkerMetrics {
   const Histogram& request_duration() const { return request_duration_; }
   uint64_t upstream_new() const { return upstream_new_; }
   uint64_t upstream_reused() const { return upstream_reused_; }
+  uint64_t upstream_retries() const { return upstream_retries_; }
   const TopClients& top_clients() const { return top_clients_; }
   const RecentRequests& recent() const { return recent_; }
 
@@ -145,7 +147,7 @@ class WorkerMetrics {
   std::vector<ListenerCounters> listeners_;
   ReasonCounts rejections_;
   Histogram upstream_connect_, upstream_ttfb_, request_duration_;
-  uint64_t upstream_new_ = 0, upstream_reused_ = 0;
+  uint64_t upstream_new_ = 0, upstream_reused_ = 0, upstream_retries_ = 0;
   TopClients top_clients_;
   RecentRequests recent_;
 };

@@ -287,11 +287,16 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
     l.millis("upstream_ttfb_ms", between(t.head_sent, t.first_byte));
   else
     l.null("upstream_ttfb_ms");
-  if (t.used())
+  if (t.used()) {
     l.boolean("upstream_reused", t.reused);
-  else
+    l.boolean("upstream_retried", x.retried);
+  } else {
     l.null("upstream_reused");
-  if (x.route_runtime != nullptr && x.status != 0 && x.reason == Reason::kNone)
+    l.null("upstream_retried");
+  }
+  // The upstream answered: a relayed response, even one it broke after its head went out.
+  const bool relayed = x.reason == Reason::kNone || x.reason == Reason::kUpstreamTruncated;
+  if (x.route_runtime != nullptr && x.status != 0 && relayed)
     l.string("upstream", s.snapshot->upstreams[x.route_runtime->upstream_index].text);
   else
     l.null("upstream");

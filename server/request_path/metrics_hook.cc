@@ -92,6 +92,7 @@ void record_metrics(runtime::Session& s, const Exchange& x) {
   using TimePoint = UpstreamTiming::TimePoint;
   r.upstream_used = t.used();
   r.upstream_reused = t.reused;
+  r.upstream_retried = x.retried;
   if (t.connected != TimePoint{})
     r.connect_seconds = seconds_between(t.connect_started, t.connected);
   if (t.head_sent != TimePoint{} && t.first_byte != TimePoint{})

@@ -2,6 +2,7 @@
 
 #include "builtin/echo.h"
 #include "runtime/worker.h"
+#include "upstream/fault.h"
 #include "upstream/request_body.h"
 #include "upstream/response.h"
 #include "upstream/send_proxy.h"
@@ -28,9 +29,18 @@ bool is_idempotent(Method method) {
   }
 }
 
-bool has_body(const BodyFraming& framing) {
-  return framing.kind == BodyKind::kChunked ||
-         (framing.kind == BodyKind::kContentLength && framing.content_length != 0);
+// Whether the request may be sent once more, as it was, after a reused connection failed before
+// any response byte: idempotent (RFC 9110 §9.2.2: a retry has the effect of one request), not an
+// upgrade, and its whole body (if any) arrived with the head, so the bytes are all still in the
+// client buffer (a chunked body, or one that streams after the head, is never replayed; HAProxy's
+// L7 retries likewise need the whole request in one buffer).
+bool replayable(const Session& s, const Exchange& x) {
+  if (!is_idempotent(x.method) || x.upgrade) return false;
+  const BodyFraming& framing = x.head->framing;
+  if (framing.kind == BodyKind::kNone) return true;
+  if (framing.kind != BodyKind::kContentLength) return false;
+  const std::size_t buffered = s.in.end - (s.in.begin + x.head_size);
+  return framing.content_length <= buffered;
 }
 
 asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t target) {
@@ -41,8 +51,9 @@ asio::awaitable<bool> connect_upstream(Session& s, Exchange& x, std::size_t targ
   t.connect_started = s.arm(Phase::kUpstreamConnect, s.snapshot->config.timeouts.upstream_connect);
   auto [ec] = co_await s.upstream->socket.async_connect(pool.endpoint(target), kNoThrow);
   if (ec) {
-    x.reason = s.timed_out == Phase::kUpstreamConnect ? Reason::kUpstreamConnectTimeout
-                                                      : Reason::kUpstreamConnectFailed;
+    const bool timed_out = s.timed_out == Phase::kUpstreamConnect;
+    x.reason = timed_out ? Reason::kUpstreamConnectTimeout : Reason::kUpstreamConnectFailed;
+    x.reason_detail = timed_out ? std::string_view() : upstream::fault_detail(ec);
     s.close_upstream();
     co_return false;
   }
@@ -63,7 +74,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
     co_await builtin::serve_echo(s, x);
     co_return;
   }
-  const bool replayable = is_idempotent(x.method) && !has_body(x.head->framing) && !x.upgrade;
+  const bool may_replay = replayable(s, x);
   // Where this request sits in the buffer, to replay it on a retry.
   const std::size_t request_begin = s.in.begin;
   const std::size_t request_end = s.in.end;
@@ -80,7 +91,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
         co_return;
       }
     }
-    const bool may_retry = s.upstream->reused && replayable && attempt == 0;
+    const bool may_retry = s.upstream->reused && may_replay && attempt == 0;
     const upstream::SendStatus sent = co_await upstream::send_request(s, x, &s.upstream->socket);
     if (sent != upstream::SendStatus::kOk) {
       s.close_upstream();
@@ -88,8 +99,12 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
       switch (sent) {
         case upstream::SendStatus::kUpstreamFailed:
           if (may_retry) break;
-          x.reason =
-              s.timed_out == Phase::kNone ? Reason::kUpstreamClosed : Reason::kUpstreamTimeout;
+          if (s.timed_out != Phase::kNone) {
+            x.reason = Reason::kUpstreamTimeout;
+            x.reason_detail = {};
+          } else {
+            x.reason = Reason::kUpstreamClosed;  // x.reason_detail: how the write failed
+          }
           co_return;
         case upstream::SendStatus::kBodyInvalid:
           x.reason = Reason::kBadRequestBody;
@@ -117,6 +132,7 @@ asio::awaitable<void> exchange_with_upstream(Session& s, Exchange& x) {
     x.request_consumed = false;
     x.keep_alive = x.head->keep_alive;
     x.bytes_in = 0;
+    x.reason_detail = {};
     x.retried = true;
     s.timed_out = Phase::kNone;
   }

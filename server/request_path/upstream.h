@@ -5,9 +5,12 @@
 // - Connection: an idle pooled connection to the target when there is one (newest first), else
 //   a new one (timeout: upstream_connect; refused/unreachable -> 502, timeout -> 504).
 // - Retry: a request that failed on a REUSED connection before any response byte (the upstream
-//   closed an idle keep-alive connection: RFC 9112 §9.3.1) is sent once more on a fresh
-//   connection when it is idempotent (RFC 9110 §9.2.2) and has no body, so replaying it is
-//   harmless and its bytes are still in the buffer. Nothing else is ever retried.
+//   closed an idle keep-alive connection just as it was reused: RFC 9112 §9.3.1) is sent once
+//   more on a fresh connection when it is idempotent (RFC 9110 §9.2.2), is no upgrade, and its
+//   body (if any) came whole with the head, so replaying it is harmless and its bytes are still
+//   in the buffer. Never after a response byte arrived, never on a new connection, never after
+//   a timeout, never twice: x.retried records it.
+// - Failures set x.reason and, for network errors, x.reason_detail (upstream/fault.h).
 // - Bodies both ways: upstream/request_body.h and upstream/response.h. Upgrade: upstream/tunnel.h.
 // - builtin:echo is an in-process upstream (builtin/echo.h) that receives the same rewritten
 //   head bytes an app would.

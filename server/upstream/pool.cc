@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 namespace doorman::upstream {
 
 Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot)
@@ -30,13 +32,18 @@ bool Pool::is_unix(std::size_t target) const {
 
 namespace {
 
-// Bytes waiting on an idle connection were sent after a response that had ended (a body on a
-// 204/304 or HEAD answer arriving late, or a response to no request): reusing the connection
-// would hand them to the next client as its response (response queue poisoning). A peer that
-// closed is left to the caller's retry rule (request_path/upstream.cc).
-bool has_stray_bytes(Protocol::socket& socket) {
+// Whether an idle connection can carry a request. Bytes waiting on it were sent after a
+// response that had ended (a body on a 204/304 or HEAD answer arriving late, or a response to no
+// request): reusing the connection would hand them to the next client as its response (response
+// queue poisoning). A connection the upstream closed (EOF) or reset while it sat idle would fail
+// the request sent on it: dropping it here lets any request, a POST too, go out on a live one
+// (nginx's keepalive cache closes such connections as soon as they turn readable). One that
+// closes after this check, just as it is reused, is the caller's retry case
+// (request_path/upstream.cc).
+bool usable(Protocol::socket& socket) {
   char byte;
-  return ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 }  // namespace
@@ -48,7 +55,7 @@ std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < limit && !has_stray_bytes(c->socket)) return c;
+    if (now - c->idle_since < limit && usable(c->socket)) return c;
     asio::error_code ignored;
     c->socket.close(ignored);
   }

@@ -4,9 +4,10 @@
 // - One pool per worker (no locking); idle connections are kept per upstream target, newest
 //   first (the one most likely still open), at most [limits] upstream_idle_per_target each.
 // - take_idle() never returns a connection with unread bytes waiting (stray bytes after a
-//   complete response): it is closed instead.
+//   complete response), nor one the upstream closed or reset while it was idle (EOF or an error
+//   already queued on the socket): it is closed instead, and the next one tried.
 // - take_idle() skips connections idle longer than [timeouts] upstream_keepalive_idle (the
-//   upstream has probably closed them); a connection that turns out closed anyway is the
+//   upstream has probably closed them); a connection that closes just as it is reused is the
 //   caller's retry case (request_path/upstream.cc).
 // - Idle connections have no pending operation, so they never keep a draining worker alive.
 // Thread safety: the owning worker's thread only.

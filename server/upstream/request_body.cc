@@ -2,6 +2,7 @@
 
 #include "doorman/http_chunked.h"
 #include "runtime/reply.h"
+#include "upstream/fault.h"
 
 namespace doorman::upstream {
 
@@ -67,7 +68,10 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
         runtime::gather_pieces(s, s.request_pieces, buffered.substr(0, step.take));
     auto [ec, written] =
         co_await asio::async_write(*upstream, std::span(s.gather.data(), n), kNoThrow);
-    if (ec) co_return SendStatus::kUpstreamFailed;
+    if (ec) {
+      x.reason_detail = fault_detail(ec);
+      co_return SendStatus::kUpstreamFailed;
+    }
     // upstream_ttfb_ms counts from here (docs/logs.md); builtin:echo (no socket) is not timed.
     x.upstream_timing.head_sent = std::chrono::steady_clock::now();
   }
@@ -96,7 +100,10 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
     if (upstream != nullptr) {
       auto [wec, written] =
           co_await asio::async_write(*upstream, asio::buffer(s.in.data.get(), step.take), kNoThrow);
-      if (wec) co_return SendStatus::kUpstreamFailed;
+      if (wec) {
+        x.reason_detail = fault_detail(wec);
+        co_return SendStatus::kUpstreamFailed;
+      }
     }
     x.bytes_in += step.take;
     // Bytes after the body's end are the next pipelined request: they stay.

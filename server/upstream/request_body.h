@@ -23,7 +23,8 @@ namespace doorman::upstream {
 
 enum class SendStatus {
   kOk,
-  kUpstreamFailed,  // writing upstream failed (maybe a stale pooled connection)
+  kUpstreamFailed,  // writing upstream failed (maybe a stale pooled connection); x.reason_detail
+                    // says how (upstream/fault.h)
   kClientFailed,    // the client went away or timed out mid-body
   kBodyInvalid,     // malformed chunked body: 400
   kBodyTooLarge,    // chunked data over max_body_size: 413

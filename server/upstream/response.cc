@@ -4,6 +4,7 @@
 #include "request_path/rate_limit.h"
 #include "runtime/reply.h"
 #include "runtime/worker.h"
+#include "upstream/fault.h"
 #include "upstream/tunnel.h"
 
 namespace doorman::upstream {
@@ -14,9 +15,12 @@ using runtime::Session;
 
 namespace {
 
-enum class HeadRead { kComplete, kClosedEarly, kFailed, kClientGone };
+// kClosedEarly: not one byte came (the retry case); kCutShort: the head began, then the upstream
+// closed or reset; kInvalid: the bytes are not a response head (or one over max_head_size).
+enum class HeadRead { kComplete, kClosedEarly, kCutShort, kInvalid, kClientGone };
 
-// Reads until a final (non-1xx) head is parsed; forwards or drops interim heads on the way.
+// Reads until a final (non-1xx) head is parsed; forwards or drops interim heads on the way. On a
+// close or reset x.reason_detail says which (upstream/fault.h).
 asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
                                           std::size_t& head_size, bool& any_byte) {
   s.out.begin = s.out.end = 0;
@@ -25,7 +29,7 @@ asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
   for (;;) {
     if (!s.out.empty()) {
       const HeadProgress p = s.response_parser.parse(s.out.view(), x.method);
-      if (p.invalid()) co_return HeadRead::kFailed;
+      if (p.invalid()) co_return HeadRead::kInvalid;
       if (p.complete()) {
         const ResponseHead& rh = s.response_parser.head();
         if (!rh.interim) {
@@ -43,12 +47,15 @@ asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
         continue;
       }
       if (s.out.full()) {
-        if (s.out.begin == 0) co_return HeadRead::kFailed;  // head over max_head_size
+        if (s.out.begin == 0) co_return HeadRead::kInvalid;  // head over max_head_size
         s.out.compact();
       }
     }
     auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
-    if (ec || n == 0) co_return any_byte ? HeadRead::kFailed : HeadRead::kClosedEarly;
+    if (ec || n == 0) {
+      x.reason_detail = fault_detail(ec ? ec : asio::error::eof);
+      co_return any_byte ? HeadRead::kCutShort : HeadRead::kClosedEarly;
+    }
     if (!any_byte) x.upstream_timing.first_byte = std::chrono::steady_clock::now();
     any_byte = true;
     s.out.end += n;
@@ -61,8 +68,16 @@ asio::awaitable<bool> to_client(Session& s, std::string_view bytes) {
   co_return !ec;
 }
 
+// The response broke after its head went out: the upstream is at fault (the client gets a
+// reset, the logs this reason beside the status it already has).
+void note_truncated(Session& s, request_path::Exchange& x, std::string_view detail) {
+  x.reason = Reason::kUpstreamTruncated;
+  x.reason_detail = s.timed_out == Phase::kBodyIdle ? "timeout" : detail;
+}
+
 // Streams the rest of a body after the head: reads from the upstream, writes to the client.
-// Returns whether the body ended cleanly; `stray` tells whether bytes followed it.
+// Returns whether the body ended cleanly; `stray` tells whether bytes followed it. When the
+// upstream broke it (not the client going away) x.reason is upstream-truncated.
 asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFraming framing,
                                   uint64_t remaining, ChunkedDecoder& decoder, bool dechunk,
                                   bool& stray) {
@@ -72,9 +87,14 @@ asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFra
     s.arm(Phase::kBodyIdle, body_idle);
     auto [ec, n] = co_await s.upstream->socket.async_read_some(s.out.free_space(), kNoThrow);
     // Only a clean close (EOF) ends a close-delimited body; a reset or a timeout truncates it.
-    if (ec || n == 0)
-      co_return framing.kind == BodyKind::kUntilClose&& ec == asio::error::eof&& s.timed_out ==
-          Phase::kNone;
+    if (ec || n == 0) {
+      const asio::error_code why = ec ? ec : asio::error::eof;
+      if (framing.kind == BodyKind::kUntilClose && why == asio::error::eof &&
+          s.timed_out == Phase::kNone)
+        co_return true;
+      note_truncated(s, x, fault_detail(why));
+      co_return false;
+    }
     s.out.end = n;
     std::string_view bytes = s.out.view();
     if (framing.kind == BodyKind::kContentLength) {
@@ -86,7 +106,10 @@ asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFra
       if (remaining == 0) co_return true;
     } else if (framing.kind == BodyKind::kChunked && !dechunk) {
       auto progress = decoder.feed(bytes);
-      if (!progress) co_return false;
+      if (!progress) {
+        note_truncated(s, x, "bad-framing");
+        co_return false;
+      }
       stray = progress->consumed < n;
       if (!co_await to_client(s, bytes.substr(0, progress->consumed))) co_return false;
       x.bytes_out += progress->consumed;
@@ -95,7 +118,10 @@ asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFra
       // De-chunk for an HTTP/1.0 client: write only the data runs.
       while (!bytes.empty()) {
         auto seg = decoder.next_segment(bytes);
-        if (!seg) co_return false;
+        if (!seg) {
+          note_truncated(s, x, "bad-framing");
+          co_return false;
+        }
         if (seg->data_length != 0) {
           if (!co_await to_client(s, bytes.substr(seg->data_offset, seg->data_length)))
             co_return false;
@@ -122,11 +148,13 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     if (read == HeadRead::kClientGone) co_return ResponseStatus::kBroken;
     if (read == HeadRead::kClosedEarly && may_retry && s.timed_out == Phase::kNone)
       co_return ResponseStatus::kRetry;
-    if (s.timed_out == Phase::kUpstreamHead)
+    if (s.timed_out == Phase::kUpstreamHead) {
       x.reason = Reason::kUpstreamTimeout;
-    else
+      x.reason_detail = {};
+    } else {
       x.reason =
-          read == HeadRead::kClosedEarly ? Reason::kUpstreamClosed : Reason::kUpstreamBadResponse;
+          read == HeadRead::kInvalid ? Reason::kUpstreamBadResponse : Reason::kUpstreamClosed;
+    }
     co_return ResponseStatus::kFailed;
   }
   const ResponseHead& rh = s.response_parser.head();
@@ -208,7 +236,10 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     std::string_view bytes = buffered;
     while (!bytes.empty() && !done) {
       auto seg = decoder.next_segment(bytes);
-      if (!seg) co_return ResponseStatus::kBroken;
+      if (!seg) {
+        note_truncated(s, x, "bad-framing");
+        co_return ResponseStatus::kBroken;
+      }
       if (seg->data_length != 0) {
         if (!co_await to_client(s, bytes.substr(seg->data_offset, seg->data_length)))
           co_return ResponseStatus::kBroken;

@@ -6,8 +6,14 @@
 //   skipped for HTTP/1.0 ones; an upstream "100 Continue" is dropped when doorman already sent
 //   its own.
 // - No response byte before the upstream closed or reset: kRetry when `may_retry` (the caller's
-//   rule: idempotent, no body, reused connection, first attempt), else a 502, or a 504 when the
-//   deadline closed it. A malformed head is a 502.
+//   rule: idempotent, replayable, reused connection, first attempt), else 502 upstream-closed,
+//   or 504 upstream-timeout when the deadline closed it. A head cut short by a close or reset is
+//   upstream-closed too (never retried: bytes came); a malformed head is upstream-bad-response.
+//   x.reason_detail says eof or reset (upstream/fault.h).
+// - A body the upstream breaks after the head went out (reset, early close, body_idle, bad
+//   chunked framing) is kBroken with x.reason = upstream-truncated (detail reset, eof, timeout,
+//   bad-framing) beside the status the client already got; a client that went away is kBroken
+//   with no reason.
 // - The head is rewritten for the client (hop-by-hop headers removed; "Connection: close" when
 //   doorman will close; "Connection: keep-alive" for an HTTP/1.0 client that keeps it) and goes
 //   out with the body bytes already read in one gather write; the body then streams with

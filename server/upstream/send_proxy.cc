@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "request_path/route.h"
+#include "upstream/fault.h"
 
 namespace doorman::upstream {
 namespace {
@@ -117,6 +118,7 @@ asio::awaitable<bool> send_upstream_proxy_header(runtime::Session& s, request_pa
                                             runtime::kNoThrow);
   if (ec) {
     x.reason = Reason::kUpstreamConnectFailed;
+    x.reason_detail = fault_detail(ec);
     co_return false;
   }
   co_return true;
