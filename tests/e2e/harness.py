@@ -13,7 +13,7 @@ import http.client
 import http.server
 import json
 import os
-import select
+import queue
 import shutil
 import signal
 from signal import SIGTERM
@@ -109,28 +109,30 @@ class Doorman:
             stderr=self.stderr_file,
             text=True,
         )
+        # One reader thread owns stdout from the start: reading lines here with select() on the
+        # pipe would hang when doorman prints several "listening" lines at once (Python buffers
+        # them all, then select waits on an empty pipe). The thread also keeps the pipe drained
+        # so an access log can never fill it and block doorman.
+        self.listening = queue.Queue()
+        self.reader = threading.Thread(target=self._drain_stdout, daemon=True)
+        self.reader.start()
         end = time.monotonic() + DEADLINE
         while len(self.addresses) < listeners:
             left = end - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
+            if left <= 0 or self.proc.poll() is not None and self.listening.empty():
                 raise RuntimeError("doorman did not start:\n" + self.stderr())
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not ready:
+            try:
+                address = self.listening.get(timeout=min(left, 0.2))
+            except queue.Empty:
                 continue
-            line = self.proc.stdout.readline()
-            if not line:
-                continue
-            self.stdout_lines.append(line)
-            if line.startswith("doorman: listening on "):
-                self.addresses.append(line.split("listening on ", 1)[1].strip())
-        # Keep reading stdout so an access log cannot fill the pipe and block doorman.
-        self.reader = threading.Thread(target=self._drain_stdout, daemon=True)
-        self.reader.start()
+            self.addresses.append(address)
         return self
 
     def _drain_stdout(self):
         for line in self.proc.stdout:
             self.stdout_lines.append(line)
+            if line.startswith("doorman: listening on "):
+                self.listening.put(line.split("listening on ", 1)[1].strip())
 
     def stderr(self):
         try:
