@@ -1,7 +1,8 @@
 // Driver: one HTTP/2 connection (RFC 9113) on a client connection whose ALPN chose "h2", or a
-// plain one that opened with the h2c preface: libnghttp2 does the framing, HPACK, flow control
-// and SETTINGS; the driver moves bytes between the socket and nghttp2 and gives each request
-// stream to a Stream (h2/stream.h), which runs the same request-path stages as HTTP/1.1.
+// plain one that opened with the h2c preface: a ServerSession (doorman/h2_session.h, libnghttp2)
+// does the framing, HPACK, flow control, SETTINGS and caps; the driver moves bytes between the
+// socket and it and gives each request stream to a Stream (h2/stream.h), which runs the same
+// request-path stages as HTTP/1.1.
 //
 // Contract:
 // - run() serves until the connection ends: the client closes, a protocol error or a flood
@@ -14,13 +15,11 @@
 //   connection. Each stream's session has its own watchdog for the request phases.
 // - drain() (the worker's drain, a reload) sends GOAWAY with the last stream id processed:
 //   streams already accepted finish, new ones are refused, then the connection closes.
-// - Caps (h2/caps.h): concurrent streams, header list size, HPACK table, CONTINUATION frames,
-//   RST_STREAM rate (rapid reset), SETTINGS/PING ACK backlog; past a connection cap nghttp2
-//   answers GOAWAY (ENHANCE_YOUR_CALM or PROTOCOL_ERROR) and the connection closes.
+// - Caps (doorman/h2_caps.h, enforced by the ServerSession): concurrent streams, header list
+//   size, HPACK table, CONTINUATION frames, RST_STREAM rate (rapid reset), SETTINGS/PING ACK
+//   backlog; past a connection cap the session queues GOAWAY and the connection closes.
 // Thread safety: the connection's worker thread only.
 #pragma once
-
-#include <nghttp2/nghttp2.h>
 
 #include <asio.hpp>
 #include <memory>
@@ -28,13 +27,14 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "doorman/h2_session.h"
 #include "runtime/session.h"
 
 namespace doorman::h2 {
 
 class Stream;
 
-class Driver {
+class Driver : private StreamEvents {
  public:
   explicit Driver(runtime::Session& connection);
   ~Driver();
@@ -47,29 +47,30 @@ class Driver {
 
   // For streams.
   runtime::Session& connection() { return connection_; }
-  nghttp2_session* session() { return ng_; }
+  nghttp2_session* session() { return core_.get(); }
   void wake_writer() { wake_.cancel(); }
   void stream_started();
   void stream_finished();
 
  private:
-  bool open_session();
   asio::awaitable<void> read_loop(std::string_view initial);
   asio::awaitable<void> write_loop();
   bool feed(std::string_view bytes);
-  void fail(uint32_t error_code);
   void idle_deadline();
 
-  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
-                       const uint8_t*, size_t, uint8_t, void*);
-  static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
-  static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+  // StreamEvents: nghttp2's reports, handed to the streams.
+  void on_request_begin(int32_t id) override;
+  FieldOutcome on_field(int32_t id, std::string_view name, std::string_view value,
+                        bool trailer) override;
+  bool on_headers_end(int32_t id, bool end_stream) override;
+  bool on_data(int32_t id, std::span<const uint8_t> bytes) override;
+  void on_end_stream(int32_t id) override;
+  void on_closed(int32_t id, uint32_t error_code) override;
   Stream* stream_of(int32_t id);
 
   runtime::Session& connection_;
-  nghttp2_session* ng_ = nullptr;
+  ServerSession core_;
+  bool opened_ = false;
   std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
   asio::steady_timer wake_;          // the writer sleeps here
   asio::steady_timer streams_done_;  // run() waits here for the last stream to end

@@ -1,4 +1,4 @@
-#include "h2/request_head.h"
+#include "doorman/h2_request_head.h"
 
 #include <gtest/gtest.h>
 

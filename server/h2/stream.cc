@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "h2/caps.h"
+#include "doorman/h2_caps.h"
 #include "h2/driver.h"
 #include "request_path/request_head.h"
 #include "runtime/serve_request.h"

@@ -8,7 +8,7 @@
 //   built by RequestHeadBuilder, then the body raw (content-length) or as chunks with the
 //   trailers at the end. Body bytes are consumed from the flow-control windows only when the
 //   session has read them, so a slow upstream slows the client: at most one stream window
-//   (h2/caps.h) is buffered per stream.
+//   (doorman/h2_caps.h) is buffered per stream.
 // - Response side: what the session writes (an HTTP/1.1 head, interim heads, a body framed by
 //   content-length, chunks or close) is parsed back with the strict response parser; the final
 //   head becomes HEADERS (response_fields.h), 1xx other than 101 become interim HEADERS, the
@@ -31,7 +31,7 @@
 
 #include "doorman/http_chunked.h"
 #include "doorman/http_response.h"
-#include "h2/request_head.h"
+#include "doorman/h2_request_head.h"
 #include "h2/response_fields.h"
 #include "runtime/session.h"
 #include "runtime/stream_pipe.h"
