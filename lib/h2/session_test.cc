@@ -155,6 +155,9 @@ TEST_F(ServerSessionTest, RapidResetPastTheBudgetGetsGoaway) {
     in += get(2 * i + 1, false) + frame(NGHTTP2_RST_STREAM, 0, 2 * i + 1, u32(NGHTTP2_CANCEL));
   EXPECT_TRUE(session.feed(in));
   EXPECT_TRUE(has(output(), NGHTTP2_GOAWAY, 0, NGHTTP2_INTERNAL_ERROR));
+  // Every stream is gone: the connection is over once the GOAWAY is out.
+  EXPECT_FALSE(session.want_read());
+  EXPECT_FALSE(session.want_write());
 }
 
 TEST_F(ServerSessionTest, ResetsWithinTheBudgetAreServed) {
@@ -220,6 +223,26 @@ TEST_F(ServerSessionTest, DrainSendsGoawayWithTheLastStream) {
   ASSERT_TRUE(session.feed(kStart + get(1, false) + get(3, false)));
   session.drain();
   EXPECT_TRUE(has(output(), NGHTTP2_GOAWAY, 0, NGHTTP2_NO_ERROR));
+}
+
+}  // namespace
+}  // namespace doorman::h2
+
+namespace doorman::h2 {
+namespace {
+
+TEST_F(ServerSessionTest, RapidResetReadInPiecesEndsTheConnection) {
+  std::string in = kStart;
+  for (uint32_t i = 0; i < 600; ++i)
+    in += get(2 * i + 1, true) + frame(NGHTTP2_RST_STREAM, 0, 2 * i + 1, u32(NGHTTP2_CANCEL));
+  bool goaway = false;
+  for (std::size_t off = 0; off < in.size(); off += 16384) {
+    EXPECT_TRUE(session.feed(std::string_view(in).substr(off, 16384)));
+    goaway = goaway || has(output(), NGHTTP2_GOAWAY, 0, NGHTTP2_INTERNAL_ERROR);
+  }
+  EXPECT_TRUE(goaway);
+  EXPECT_FALSE(session.want_read())
+      << events.begun.size() << " begun " << events.closed.size() << " closed";
 }
 
 }  // namespace
