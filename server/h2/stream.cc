@@ -284,13 +284,44 @@ ssize_t Stream::read_body(uint8_t* buf, std::size_t length, uint32_t* flags) {
 
 // --- ends -----------------------------------------------------------------------------------
 
+// Whether the response bytes held (not yet framed) finish the body, so that the stream
+// completes as the client's window opens. A session that timed out (body_idle: the client's
+// window stayed shut) never finished it, whatever the framing.
+bool Stream::body_complete_in_buffer() {
+  if (session_ && session_->timed_out != Phase::kNone) return false;
+  std::string_view held = std::string_view(response_).substr(response_off_);
+  switch (body_kind_) {
+    case BodyKind::kContentLength:
+      return held.size() >= remaining_;
+    case BodyKind::kChunked: {
+      ChunkedDecoder probe = decoder_;
+      while (!held.empty()) {
+        auto seg = probe.next_segment(held);
+        if (!seg || seg->consumed == 0) return false;
+        if (seg->done) return true;
+        held.remove_prefix(seg->consumed);
+      }
+      return false;
+    }
+    default:
+      return true;  // until close: the close is its end
+  }
+}
+
 void Stream::on_close() {
   if (ng_closed_) return;
   if (!head_submitted_) {
     // The session ended without a response (the client went away mid-request, a timeout).
     nghttp2_submit_rst_stream(driver_.session(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_INTERNAL_ERROR);
   } else if (has_body_ && !body_done_) {
-    nghttp2_session_resume_data(driver_.session(), id_);  // read_body decides: EOF or reset
+    if (body_complete_in_buffer()) {
+      nghttp2_session_resume_data(driver_.session(), id_);  // the rest goes as windows open
+    } else {
+      // Cut short (the upstream failed, or a timeout). Reset now: nghttp2 asks read_body for
+      // more only when the client's window is open, and a client that keeps it shut (a
+      // zero-window stall) would otherwise hold the stream forever.
+      nghttp2_submit_rst_stream(driver_.session(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_INTERNAL_ERROR);
+    }
   }
   driver_.wake_writer();
 }

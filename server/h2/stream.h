@@ -15,7 +15,8 @@
 //   body becomes DATA frames through an nghttp2 data provider that defers while the buffer is
 //   empty, and chunked trailers become a trailing HEADERS frame. The buffer is bounded
 //   (kResponseBuffer beyond a head): the session's writes wait for the client's windows.
-// - A session that ends before its response is complete resets the stream (INTERNAL_ERROR);
+// - A session that ends before its response is complete resets the stream (INTERNAL_ERROR) at
+//   once, even while the client's window is shut (a zero-window stall ends at body_idle);
 //   a client that resets the stream closes the pipe and aborts the upstream exchange.
 // Thread safety: the worker's thread only. Lifetime: shared by the driver's stream map (until
 // nghttp2 closes the stream) and the session's coroutines (until they end).
@@ -29,9 +30,9 @@
 #include <span>
 #include <string>
 
+#include "doorman/h2_request_head.h"
 #include "doorman/http_chunked.h"
 #include "doorman/http_response.h"
-#include "doorman/h2_request_head.h"
 #include "h2/response_fields.h"
 #include "runtime/session.h"
 #include "runtime/stream_pipe.h"
@@ -69,6 +70,7 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   asio::awaitable<void> serve();
   void refill();
   bool take_response_head();
+  bool body_complete_in_buffer();
   void consume(std::size_t n);
   static ssize_t read_body_cb(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
                               uint32_t* flags, nghttp2_data_source* source, void*);
