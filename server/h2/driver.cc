@@ -75,6 +75,10 @@ void Driver::idle_deadline() {
 
 bool Driver::feed(std::string_view bytes) {
   const bool ok = core_.feed(bytes);  // on a failure, GOAWAY is queued: the writer flushes it
+  // Streams whose head arrived in these bytes start now, unless the client reset them meanwhile.
+  for (int32_t id : to_start_)
+    if (Stream* stream = stream_of(id); stream != nullptr && ok) stream->start();
+  to_start_.clear();
   wake_writer();
   return ok;
 }
@@ -147,7 +151,10 @@ FieldOutcome Driver::on_field(int32_t id, std::string_view name, std::string_vie
 
 bool Driver::on_headers_end(int32_t id, bool end_stream) {
   Stream* stream = stream_of(id);
-  return stream == nullptr || stream->on_headers_end(end_stream);
+  if (stream == nullptr) return true;
+  if (!stream->on_headers_end(end_stream)) return false;
+  to_start_.push_back(id);
+  return true;
 }
 
 bool Driver::on_data(int32_t id, std::span<const uint8_t> bytes) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "doorman/h2_session.h"
 #include "runtime/session.h"
@@ -75,7 +76,8 @@ class Driver : private StreamEvents {
   asio::steady_timer wake_;          // the writer sleeps here
   asio::steady_timer streams_done_;  // run() waits here for the last stream to end
   std::string out_;
-  std::size_t running_ = 0;  // streams whose session is alive
+  std::vector<int32_t> to_start_;  // heads complete in the bytes being fed
+  std::size_t running_ = 0;        // streams whose session is alive
   bool reading_done_ = false;
   bool writing_done_ = false;
   bool draining_ = false;

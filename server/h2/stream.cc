@@ -43,6 +43,12 @@ FieldOutcome Stream::on_field(std::string_view name, std::string_view value, boo
 bool Stream::on_headers_end(bool end_stream) {
   if (request_.build(end_stream, head_) != FieldOutcome::kOk) return false;
   method_ = request_.method() == "HEAD" ? Method::kHead : Method::kGet;
+  if (end_stream) end_stream_ = true;
+  return true;
+}
+
+void Stream::start() {
+  if (ng_closed_ || session_) return;  // reset before it started: no work at all
   Session& c = driver_.connection();
   asio::io_context& context = c.worker.context();
   session_ =
@@ -74,8 +80,6 @@ bool Stream::on_headers_end(bool end_stream) {
       asio::detached);
   asio::co_spawn(
       context, [self] { return self->serve(); }, asio::detached);
-  if (end_stream) end_stream_ = true;
-  return true;
 }
 
 asio::awaitable<void> Stream::serve() {

@@ -51,9 +51,13 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   int32_t id() const { return id_; }
   // From the driver's nghttp2 callbacks.
   FieldOutcome on_field(std::string_view name, std::string_view value, bool trailer);
-  // The request's header block ended: build the head and start the session. False when the
-  // request is malformed (the driver resets the stream).
+  // The request's header block ended: build the head. False when the request is malformed
+  // (the driver resets the stream).
   bool on_headers_end(bool end_stream);
+  // Starts the session, unless the stream is gone already. The driver calls it once the bytes
+  // that carried the HEADERS are all processed, so a stream the client reset in the same read
+  // (rapid reset) costs no session and no upstream work.
+  void start();
   void on_data(std::span<const uint8_t> bytes);
   void on_end_stream();
   // nghttp2 closed the stream (sent or received END_STREAM both ways, or a reset).

@@ -78,6 +78,8 @@ class H2Connection:
             self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(65536)
+            except socket.timeout:  # an OSError too, but not the end of the connection
+                raise TimeoutError("no frame before the deadline") from None
             except (ConnectionResetError, ssl.SSLError, OSError):
                 return None
             if not chunk:
@@ -98,6 +100,17 @@ class H2Connection:
                     self.send(frame(SETTINGS, ACK, 0))
                 except OSError:
                     pass
+
+    def frames_until_goaway(self, timeout=30):
+        """Every frame up to and including a GOAWAY (or until the server closes)."""
+        deadline = time.monotonic() + timeout
+        frames = []
+        while not frames or frames[-1][0] != GOAWAY:
+            f = self.read_frame(deadline)
+            if f is None:
+                return frames
+            frames.append(f)
+        return frames
 
     def close(self):
         try:

@@ -186,7 +186,9 @@ upstream = "{self.origin.address}"
             c.send(burst)
         except OSError:
             pass  # closed while we were still writing: that is the defence working
-        frames = c.frames_until_close()
+        # Until the GOAWAY: the connection itself may linger while the streams' upstream
+        # exchanges wind down (test_http2_attacks.py checks that other connections keep p99).
+        frames = c.frames_until_goaway()
         # nghttp2 sends INTERNAL_ERROR for a spent reset budget.
         self.assertIn(h2.goaway_code(frames), (h2.INTERNAL_ERROR, h2.ENHANCE_YOUR_CALM))
         self.assertLess(len(self.origin.requests), 600)
