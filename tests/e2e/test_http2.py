@@ -87,10 +87,15 @@ upstream = "{self.origin.address}"
         self.assertEqual(entry["protocol"], "h2")
         self.assertEqual(self.origin.requests, [])
         # A request the h2 rules refuse (a content-length the DATA does not match) is a stream
-        # error before any stage runs.
-        rc, out, err = self.curl2(d, "/", "-H", "Content-Length: 5", "--data-binary", "x")
+        # error. The body streams as it arrives, so when HEADERS and DATA come in separate reads
+        # the origin may already hold the head; it never gets a whole request (the upstream
+        # connection is abandoned with the body short) and the client gets no response.
+        rc, out, err = self.curl2(d, "/cl-mismatch", "-H", "Content-Length: 5", "--data-binary",
+                                  "x", "-o", "/dev/null", "-w", "%{http_code}")
         self.assertNotEqual(rc, 0)
-        self.assertEqual(self.origin.requests, [])
+        self.assertIn(out, (b"", b"000"))
+        self.assertLessEqual(len(self.origin.requests), 1)
+        self.assertTrue(all(r[1] == "/cl-mismatch" for r in self.origin.requests))
 
     def test_http2_false_keeps_http11(self):
         d = self.start("http2 = false")
