@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <ctime>
@@ -23,6 +24,13 @@ void on_sigusr1(int) {
 
 // A fixed-size line; anything past the end is dropped (the line stays valid JSON because the
 // caller reserves room for the closing brace).
+// Bytes a JSON string carries as they are: printable ASCII but the quote and the backslash.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
 class Line {
  public:
   void raw(std::string_view s) {
@@ -38,8 +46,20 @@ class Line {
   void string(std::string_view k, std::string_view v) {
     key(k);
     raw("\"");
-    for (unsigned char c : v) {
+    for (std::size_t i = 0; i < v.size();) {
       if (size_ + 6 > kRoom) break;
+      // A run of bytes that need no escape goes in one copy (as many as the per-byte rule
+      // below would have written before the line is full).
+      std::size_t j = i;
+      while (j < v.size() && kPlain[static_cast<unsigned char>(v[j])]) ++j;
+      if (j > i) {
+        const std::size_t n = std::min(j - i, kRoom - 5 - size_);
+        std::memcpy(data_ + size_, v.data() + i, n);
+        size_ += n;
+        i += n;
+        continue;
+      }
+      const unsigned char c = static_cast<unsigned char>(v[i++]);
       if (c == '"' || c == '\\') {
         data_[size_++] = '\\';
         data_[size_++] = static_cast<char>(c);
@@ -200,10 +220,25 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
   {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
-    std::tm tm{};
-    gmtime_r(&ts.tv_sec, &tm);
-    const std::size_t n = std::strftime(time_text, sizeof time_text, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(time_text + n, sizeof time_text - n, ".%03ldZ", ts.tv_nsec / 1'000'000);
+    // The date and time to the second are formatted once a second per thread.
+    thread_local time_t formatted_second = -1;
+    thread_local char second_text[32];
+    thread_local std::size_t second_size = 0;
+    if (ts.tv_sec != formatted_second) {
+      std::tm tm{};
+      gmtime_r(&ts.tv_sec, &tm);
+      second_size = std::strftime(second_text, sizeof second_text, "%Y-%m-%dT%H:%M:%S", &tm);
+      formatted_second = ts.tv_sec;
+    }
+    std::memcpy(time_text, second_text, second_size);
+    const long ms = ts.tv_nsec / 1'000'000;
+    char* p = time_text + second_size;
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + ms / 100);
+    *p++ = static_cast<char>('0' + ms / 10 % 10);
+    *p++ = static_cast<char>('0' + ms % 10);
+    *p++ = 'Z';
+    *p = '\0';
   }
   l.string("time", time_text);
   if (x.request_id[0])
