@@ -2,7 +2,8 @@
 # System calls per request: doorman, nginx and HAProxy doing the same job against the same origin.
 #
 # Starts the shared harness's origin, nginx and HAProxy (their configs, ../shared/bench/conf) and
-# doorman with the harness's candidate config (one worker, diagnostics log on), then for each
+# doorman with the harness's candidate config (one worker, diagnostics log on; no Cloudflare
+# range refresh, so nothing leaves loopback), then for each
 # scenario and target runs wrk for a bounded time while `perf stat` counts the target's system
 # calls (syscalls:sys_enter_* tracepoints: no ptrace stop, so the proxy runs at its own pace; with
 # --tool strace, `strace -c -f` instead, which slows the target). Prints one table per scenario:
@@ -72,7 +73,7 @@ if [ -n "$DOORMAN_CONF" ]; then
   sed -e "s/@ORIGIN_PORT@/${PORT[origin]}/g; s/@PORT@/${PORT[doorman]}/g" "$DOORMAN_CONF" \
     >"$WORK/conf/doorman.toml"
 else
-  printf '[server]\nworkers = 1\n\n[[listener]]\naddress = "127.0.0.1:%s"\n\n[[route]]\nupstream = "127.0.0.1:%s"\n' \
+  printf '[server]\nworkers = 1\n\n[cloudflare]\nrefresh = false\n\n[[listener]]\naddress = "127.0.0.1:%s"\n\n[[route]]\nupstream = "127.0.0.1:%s"\n' \
     "${PORT[doorman]}" "${PORT[origin]}" >"$WORK/conf/doorman.toml"
 fi
 
