@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,88 @@ TEST(PlanRequestRewrite, IdentityHeadersByTrust) {
   const std::string out = rewrite(request, in, only_cf);
   EXPECT_NE(out.find("CF-Connecting-IP: 198.51.100.1\r\n"), std::string::npos);
   EXPECT_EQ(out.find("True-Client-IP"), std::string::npos);
+}
+
+// From a trusted peer the server passes, per request, only the identity header its accepted
+// decision was read from, plus X-Forwarded-Host (request_path/rewrite.h
+// identity_headers_to_pass): the rewriter keeps exactly the listed lines and removes every other
+// client claim a trusted proxy relayed (True-Client-IP, X-Real-IP, ...), IPv4 and IPv6 clients.
+TEST(PlanRequestRewrite, TrustedPeerKeepsOnlyTheDecidedIdentityHeader) {
+  const std::string request =
+      get("CF-Connecting-IP: 198.51.100.1\r\nCF-Connecting-IPv6: 2001:db8::1\r\n"
+          "True-Client-IP: 6.6.6.2\r\nX-Real-IP: 6.6.6.3\r\nFastly-Client-IP: 198.51.100.4\r\n"
+          "X-Client-IP: 6.6.6.5\r\nX-Cluster-Client-IP: 6.6.6.6\r\n"
+          "CloudFront-Viewer-Address: 6.6.6.7:443\r\nCF-Visitor: {\"scheme\":\"https\"}\r\n"
+          "X-Forwarded-Host: app.example\r\n");
+  const std::vector<std::string_view> names = {
+      "CF-Connecting-IP:",    "CF-Connecting-IPv6:",        "True-Client-IP:",
+      "X-Real-IP:",           "Fastly-Client-IP:",          "X-Client-IP:",
+      "X-Cluster-Client-IP:", "CloudFront-Viewer-Address:", "CF-Visitor:",
+      "X-Forwarded-Host:"};
+  const HeaderId xfh = HeaderId::kXForwardedHost;
+  struct Case {
+    const char* name;
+    bool peer_trusted, cloudflare_matched;
+    HeaderIdSet pass;
+    std::vector<std::string_view> kept;
+  };
+  const std::vector<Case> cases = {
+      {"decided from the peer or X-Forwarded-For", true, false, {xfh}, {"X-Forwarded-Host:"}},
+      {"decided from CF-Connecting-IP (tunnel)",
+       true,
+       false,
+       {xfh, HeaderId::kCfConnectingIp},
+       {"CF-Connecting-IP:", "X-Forwarded-Host:"}},
+      {"Cloudflare edge, scheme from CF-Visitor",
+       false,
+       true,
+       {xfh, HeaderId::kCfConnectingIp, HeaderId::kCfVisitor},
+       {"CF-Connecting-IP:", "CF-Visitor:", "X-Forwarded-Host:"}},
+      {"decided from Fastly-Client-IP",
+       true,
+       false,
+       {xfh, HeaderId::kFastlyClientIp},
+       {"Fastly-Client-IP:", "X-Forwarded-Host:"}},
+      {"untrusted peer: nothing, whatever is listed",
+       false,
+       false,
+       {xfh, HeaderId::kCfConnectingIp},
+       {}},
+  };
+  for (std::string_view address : {"198.51.100.1", "2001:db8::99"}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(c.name) + " " + std::string(address));
+      RewriteInputs in = client(address);
+      in.peer_trusted = c.peer_trusted;
+      in.cloudflare_matched = c.cloudflare_matched;
+      RewriteOptions options;
+      options.pass_identity = c.pass;
+      const std::string out = rewrite(request, in, options);
+      for (std::string_view name : names) {
+        const bool kept = std::find(c.kept.begin(), c.kept.end(), name) != c.kept.end();
+        EXPECT_EQ(out.find(name) != std::string::npos, kept) << name << "\n" << out;
+      }
+      // doorman's own identity lines are there whatever passes.
+      EXPECT_NE(out.find("X-Forwarded-For: " + std::string(address) + "\r\n"), std::string::npos);
+    }
+  }
+}
+
+// client_ip_header names a claim: doorman writes its own line whatever passes, and the client's
+// lines of that name never reach the app (IPv4 and IPv6).
+TEST(PlanRequestRewrite, ClientIpHeaderIsDoormansOwnEvenWhenListed) {
+  for (std::string_view address : {"198.51.100.1", "2001:db8::1"}) {
+    SCOPED_TRACE(address);
+    RewriteInputs in = client(address);
+    in.peer_trusted = true;
+    RewriteOptions options;
+    options.client_ip_header = "X-Real-IP";
+    options.pass_identity = {HeaderId::kXRealIp};
+    const std::string out =
+        rewrite(get("X-Real-IP: 6.6.6.6\r\nTrue-Client-IP: 6.6.6.7\r\n"), in, options);
+    EXPECT_EQ(out.find("6.6.6."), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Real-IP: " + std::string(address) + "\r\n"), std::string::npos) << out;
+  }
 }
 
 TEST(PlanRequestRewrite, AliasesAlwaysRemoved) {

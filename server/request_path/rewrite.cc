@@ -50,6 +50,16 @@ class RequestIdGenerator {
 
 }  // namespace
 
+HeaderIdSet identity_headers_to_pass(const ClientIpDecision& decision) {
+  HeaderIdSet set;
+  if (!decision.accepted()) return set;
+  set.add(HeaderId::kXForwardedHost);
+  if (decision.source == ClientIpSource::kCfConnectingIp) set.add(HeaderId::kCfConnectingIp);
+  if (decision.source == ClientIpSource::kFastlyClientIp) set.add(HeaderId::kFastlyClientIp);
+  if (decision.proto.source == ProtoSource::kCfVisitor) set.add(HeaderId::kCfVisitor);
+  return set;
+}
+
 bool rewrite_request(runtime::Session& s, Exchange& x) {
   const RequestHead& head = *x.head;
   // A declared length over the limit is refused before anything reaches the app (RFC 9110
@@ -77,6 +87,7 @@ bool rewrite_request(runtime::Session& s, Exchange& x) {
   options.forwarded = x.route->forwarded == config::ForwardedMode::kSet ? ForwardedAction::kSet
                                                                         : ForwardedAction::kRemove;
   options.client_ip_header = x.route->client_ip_header;
+  options.pass_identity = identity_headers_to_pass(x.identity);
   auto planned = plan_request_rewrite(head, inputs, options, s.scratch, s.request_pieces);
   if (!planned) {
     x.reason = reason_for_parse_error(planned.error().code);

@@ -9,6 +9,7 @@
 // per-thread generator seeded once: unique, not a secret).
 #pragma once
 
+#include "doorman/http_rewrite.h"
 #include "request_path/exchange.h"
 #include "runtime/session.h"
 
@@ -16,5 +17,13 @@ namespace doorman::request_path {
 
 // Fills session.request_pieces; false with x.reason set (413, 431) when the request cannot go.
 bool rewrite_request(runtime::Session& s, Exchange& x);
+
+// The identity headers (http_header_table.h kIdentity) that may reach the app from a trusted
+// peer: the one an accepted decision was read from (CF-Connecting-IP or Fastly-Client-IP for the
+// client IP, CF-Visitor for the scheme), and X-Forwarded-Host, which no decision reads. Every
+// other client claim (True-Client-IP, X-Real-IP, ...) is one a trusted proxy merely relayed from
+// its own client: removed (X-Forwarded-For and Forwarded are doorman's own anyway). A rejected
+// decision passes none. The rewriter applies it as RewriteOptions::pass_identity.
+HeaderIdSet identity_headers_to_pass(const ClientIpDecision& decision);
 
 }  // namespace doorman::request_path
