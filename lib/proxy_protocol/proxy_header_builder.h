@@ -36,6 +36,10 @@ struct ProxyHeaderBuilder {
 
  private:
   static Result<void> parse_tlvs(ProxyHeader& h, std::size_t begin, std::size_t end);
+  // Where a LOCAL header's TLVs are, when anywhere (see proxy_v2.cc).
+  static Result<void> parse_local_tlvs(ProxyHeader& h);
+  // Settles h.crc_ once the TLVs are parsed: kVerified, or kMismatch (and kProxyCrcMismatch).
+  static Result<void> verify_crc(ProxyHeader& h);
   static Result<void> parse_ssl(ProxyHeader& h, std::size_t begin, std::size_t end);
 };
 

@@ -1,5 +1,7 @@
 // PROXY protocol v2: the binary header (spec §2.2) and its TLVs (§2.2.1-2.2.8).
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "doorman/crc32c.h"
 #include "proxy_header_builder.h"
@@ -97,22 +99,67 @@ Result<void> ProxyHeaderBuilder::parse_v2(ProxyHeader& h) {
       }
     }
   }
-  // TLVs follow the address block. A LOCAL header shorter than its family's block has no room
-  // for any, and its bytes are skipped as the spec asks.
+  if (h.command_ == ProxyCommand::kLocal) return parse_local_tlvs(h);
+  // TLVs follow the address block, which a PROXY header always has (check_v2_fixed).
   const std::size_t tlv_begin = kV2FixedSize + block;
   if (tlv_begin > total) return {};
   if (auto tlvs = parse_tlvs(h, tlv_begin, total); !tlvs) return tlvs;
-  if (h.crc_ != CrcStatus::kAbsent) {
-    // Spec §2.2.3: the CRC32C of the whole header with the checksum field set to zero.
-    static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};
-    const std::size_t at = h.crc_offset_;
-    uint32_t crc = crc32c(std::span(b, at));
-    crc = crc32c(kZeros, crc);
-    crc = crc32c(std::span(b + at + 4, total - at - 4), crc);
-    const bool ok = crc == load_be32(b + at);
-    h.crc_ = ok ? CrcStatus::kVerified : CrcStatus::kMismatch;
-    if (!ok) return fail(ErrorCode::kProxyCrcMismatch, at);
+  return verify_crc(h);
+}
+
+Result<void> ProxyHeaderBuilder::verify_crc(ProxyHeader& h) {
+  if (h.crc_ == CrcStatus::kAbsent) return {};
+  // Spec §2.2.3: the CRC32C of the whole header with the checksum field set to zero.
+  static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};
+  const uint8_t* b = h.bytes_.data();
+  const std::size_t total = h.size_;
+  const std::size_t at = h.crc_offset_;
+  uint32_t crc = crc32c(std::span(b, at));
+  crc = crc32c(kZeros, crc);
+  crc = crc32c(std::span(b + at + 4, total - at - 4), crc);
+  const bool ok = crc == load_be32(b + at);
+  h.crc_ = ok ? CrcStatus::kVerified : CrcStatus::kMismatch;
+  if (!ok) return fail(ErrorCode::kProxyCrcMismatch, at);
+  return {};
+}
+
+// LOCAL: the receiver skips the address block "including the family which is ignored" (spec
+// §2.2), so where the TLVs start depends on the sender. AWS NLB health checks say TCP4 and put
+// the TLVs straight after the 16-byte header; others send the family's (often zeroed) block
+// first; HAProxy says UNSPEC (no block). Both readings are tried on copies. A single reading
+// that parses as whole TLVs to the end is taken (its CRC32C, if any, must verify). When both
+// parse: an all-zero block is a block (read as TLVs it is four empty TLVs of type 0, which
+// nobody sends), else the one reading whose CRC32C verifies; two that nothing tells apart, or
+// none, report no TLVs rather than address bytes as TLVs. The connection is accepted either way:
+// LOCAL names no client (the socket peer stays).
+Result<void> ProxyHeaderBuilder::parse_local_tlvs(ProxyHeader& h) {
+  const std::size_t total = h.size_;
+  const std::size_t block = address_block_size(h.bytes_[13]);
+  if (total == kV2FixedSize) return {};
+  const std::size_t begins[2] = {kV2FixedSize, kV2FixedSize + block};
+  const std::size_t count = block > 0 && begins[1] <= total ? 2 : 1;
+  std::optional<ProxyHeader> readings[2];
+  for (std::size_t i = 0; i < count; ++i) {
+    ProxyHeader reading = h;  // no TLV slot filled yet
+    if (!parse_tlvs(reading, begins[i], total)) continue;
+    (void)verify_crc(reading);  // settles reading.crc_
+    readings[i] = reading;
   }
+  const ProxyHeader* pick = readings[0] ? &*readings[0] : readings[1] ? &*readings[1] : nullptr;
+  if (readings[0] && readings[1]) {
+    const uint8_t* a = h.bytes_.data() + kV2FixedSize;
+    const bool verified[2] = {readings[0]->crc_ == CrcStatus::kVerified,
+                              readings[1]->crc_ == CrcStatus::kVerified};
+    if (std::all_of(a, a + block, [](uint8_t x) { return x == 0; }))
+      pick = &*readings[1];
+    else if (verified[0] != verified[1])
+      pick = verified[0] ? &*readings[0] : &*readings[1];
+    else
+      pick = nullptr;
+  }
+  if (pick == nullptr) return {};
+  h = *pick;
+  if (h.crc_ == CrcStatus::kMismatch) return fail(ErrorCode::kProxyCrcMismatch, h.crc_offset_);
   return {};
 }
 

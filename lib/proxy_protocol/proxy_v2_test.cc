@@ -1,6 +1,7 @@
 // PROXY v2 (spec §2.2): fixed part, address blocks, TLVs (§2.2.1-2.2.8) and the CRC32C TLV.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,95 @@ TEST_P(ProxyV2Test, DecodesAsTheSpecSays) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Spec, ProxyV2Test, ::testing::ValuesIn(v2_cases()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// LOCAL headers as real senders write them (spec §2.2: the receiver skips the address block,
+// "including the family which is ignored"): where the TLVs are is found, never guessed.
+struct LocalCase {
+  const char* name;
+  Bytes input;
+  ErrorCode error;                               // kOk: accepted
+  std::vector<int> types = {};                   // the TLVs reported, in order
+  std::optional<std::string> id = std::nullopt;  // unique id or AWS VPCE id reported
+  CrcStatus crc = CrcStatus::kAbsent;
+};
+
+std::vector<LocalCase> local_cases() {
+  const Bytes vpce = tlv(0xEA, cat({from_hex("01"), testing::from_text("vpce-0123456789abcdef0")}));
+  const Bytes bad_crc = tlv(0x03, from_hex("DEADBEEF"));
+  return {
+      // AWS NLB health check: family TCP4, no address block, the TLVs straight after the header.
+      {"NlbTlvsRightAfterTheHeader",
+       with_crc(v2(0x20, 0x11, cat({vpce, kZeroCrc}))),
+       kOk,
+       {0xEA, 0x03},
+       "vpce-0123456789abcdef0",
+       CrcStatus::kVerified},
+      {"NlbWithoutCrc", v2(0x20, 0x11, vpce), kOk, {0xEA}, "vpce-0123456789abcdef0"},
+      {"NlbCrcMismatch", v2(0x20, 0x11, cat({vpce, bad_crc})), ErrorCode::kProxyCrcMismatch},
+      // Shorter than the block a TCP4 family would have.
+      {"ShortTlvsAfterTheHeader", v2(0x20, 0x11, tlv(0x05, "id-1")), kOk, {0x05}, "id-1"},
+      {"Ipv6FamilyTlvsAfterTheHeader", v2(0x20, 0x21, tlv(0x05, "id-6")), kOk, {0x05}, "id-6"},
+      // The family's block first, zeroed or not: the TLVs after it.
+      {"ZeroedBlockThenTlvs",
+       v2(0x20, 0x11, cat({Bytes(12, 0), tlv(0x05, "id-2")})),
+       kOk,
+       {0x05},
+       "id-2"},
+      {"ZeroedBlockThenTlvsWithCrc",
+       with_crc(v2(0x20, 0x11, cat({Bytes(12, 0), tlv(0x05, "id-2"), kZeroCrc}))),
+       kOk,
+       {0x05, 0x03},
+       "id-2",
+       CrcStatus::kVerified},
+      {"ZeroedIpv6BlockThenTlvs",
+       v2(0x20, 0x21, cat({Bytes(36, 0), tlv(0x05, "id-7")})),
+       kOk,
+       {0x05},
+       "id-7"},
+      {"AddressBlockThenTlvs",
+       v2(0x20, 0x11, cat({inet_block(), tlv(0x05, "id-3")})),
+       kOk,
+       {0x05},
+       "id-3"},
+      {"UnspecWithTlvs", v2(0x20, 0x00, tlv(0x05, "id-4")), kOk, {0x05}, "id-4"},
+      // Bytes that are no TLVs in any reading: accepted, nothing reported.
+      {"BytesThatAreNoTlvs", v2(0x20, 0x11, from_hex("01 00FF 6832")), kOk, {}},
+      {"UnspecBytesThatAreNoTlvs", v2(0x20, 0x00, from_hex("04")), kOk, {}},
+      // A block of non-zero bytes that also reads as TLVs, followed by TLVs: ambiguous.
+      {"AmbiguousBlock",
+       v2(0x20, 0x11, cat({tlv(0x04, Bytes(9, 0x11)), tlv(0x05, "id-5")})),
+       kOk,
+       {}},
+  };
+}
+
+class ProxyV2LocalTest : public ::testing::TestWithParam<LocalCase> {};
+
+TEST_P(ProxyV2LocalTest, TlvsAreFoundOrNoneReported) {
+  const LocalCase& c = GetParam();
+  ProxyDecoder decoder;
+  const DecodeStep step = decode_all(decoder, c.input);
+  if (c.error != kOk) {
+    EXPECT_EQ(step.status, DecodeStatus::kInvalid);
+    EXPECT_EQ(error_code_name(step.error.code), error_code_name(c.error));
+    return;
+  }
+  ASSERT_EQ(step.status, DecodeStatus::kComplete)
+      << error_code_name(step.error.code) << " at " << step.error.offset;
+  const ProxyHeader& h = decoder.header();
+  EXPECT_EQ(h.command(), kLocal);
+  EXPECT_FALSE(h.has_addresses());
+  std::vector<int> types;
+  for (const Tlv& x : h.tlvs()) types.push_back(x.type);
+  EXPECT_EQ(types, c.types);
+  const TypedTlvs t = h.typed();
+  const auto id = t.unique_id ? t.unique_id : t.aws_vpce_id;
+  EXPECT_EQ(id ? std::optional<std::string>(*id) : std::nullopt, c.id);
+  EXPECT_EQ(h.crc32c(), c.crc);
+}
+
+INSTANTIATE_TEST_SUITE_P(RealSenders, ProxyV2LocalTest, ::testing::ValuesIn(local_cases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ProxyV2, UnixPathsDropTheirNulPadding) {

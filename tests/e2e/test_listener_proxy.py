@@ -131,6 +131,25 @@ class ListenerProxy(DoormanTestCase):
             self.assertEqual(r["client_ip"], "127.0.0.1", header)
             self.assertFalse(r["proxy_protocol"]["peer_from_proxy_protocol"])
 
+    def test_local_as_aws_nlb_sends_it(self):
+        # AWS NLB health checks: LOCAL, family TCP4, no address block, the TLVs straight after
+        # the 16-byte header. Accepted; the TLVs are found (and the CRC verified when there is
+        # one); the socket peer stays the client.
+        d = self.start_doorman(config("v2"))
+        vpce = tlv(0xEA, b"\x01vpce-0123456789abcdef0")  # longer than a TCP4 address block
+        for with_crc in (False, True):
+            body = vpce + (b"\x03\x00\x04\x00\x00\x00\x00" if with_crc else b"")
+            data = bytearray(SIG + bytes([0x20, 0x11]) + struct.pack("!H", len(body)) + body)
+            if with_crc:
+                data[-4:] = struct.pack("!I", crc32c(bytes(data)))
+            r = self.exchange(d.port, bytes(data) + REQUEST).json()
+            self.assertEqual(r["client_ip"], "127.0.0.1", with_crc)
+            p = r["proxy_protocol"]
+            self.assertEqual(p["command"], "LOCAL")
+            self.assertFalse(p["peer_from_proxy_protocol"])
+            self.assertEqual(p["crc32c"], "verified" if with_crc else "absent")
+            self.assertEqual(p["typed"]["aws_vpce_id"], "vpce-0123456789abcdef0")
+
     def test_tlvs_reach_echo(self):
         d = self.start_doorman(config("v2"))
         ssl_tlv = tlv(0x20, b"\x01" + struct.pack("!I", 0) + tlv(0x21, b"TLSv1.3"))
