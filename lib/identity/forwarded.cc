@@ -111,10 +111,33 @@ Result<std::size_t> tokenize_line(std::string_view s, OnElement on_element) {
   }
 }
 
+// RFC 7239 §6.3: obfport = "_" 1*(ALPHA / DIGIT / "." / "_" / "-").
+bool is_obfuscated_port(std::string_view s) {
+  if (s.size() < 2 || s[0] != '_') return false;
+  for (char c : s.substr(1)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // The address of a for= value (already unquoted). RFC 7239 §6: IPv4, "IPv4:port", "[IPv6]",
-// "[IPv6]:port"; "unknown" and obfuscated "_x" identifiers name no address.
+// "[IPv6]:port", where the port may be obfuscated ("_p1", §6.3): it hides the port, not the
+// address, which stays usable (port 0). "unknown" and obfuscated "_x" node names are valid
+// nodes that name no address: the walk cannot tell whether they are trusted, so it stops there.
 Result<Endpoint> parse_for_value(std::string_view value) {
   if (value.empty()) return fail(ErrorCode::kUnparsableElement);
+  if (const std::size_t colon = value.rfind(':');
+      colon != std::string_view::npos && is_obfuscated_port(value.substr(colon + 1))) {
+    const std::string_view node = value.substr(0, colon);
+    if (!node.empty() && node[0] == '[') {
+      if (node.back() != ']') return fail(ErrorCode::kUnparsableElement);
+      return parse_bracketed_node(node);
+    }
+    if (node.find(':') != std::string_view::npos) return fail(ErrorCode::kUnparsableElement);
+    return parse_v4_node(node, std::string_view::npos);
+  }
   if (value[0] == '[') return parse_bracketed_node(value);
   const identity_internal::Colons colons = identity_internal::find_colons(value);
   // IPv6 without brackets (RFC 7239 §6)
