@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/acme_config.h"
 #include "config/admin_config.h"
 #include "config/diagnostics_config.h"
 #include "config/edge_config.h"
@@ -127,6 +128,7 @@ struct Config {
   RateLimitSection rate_limit;     // rate_limit_config.h
   DiagnosticsSection diagnostics;  // diagnostics_config.h: [log] diagnostics, file
   AdminSection admin;              // admin_config.h: [admin] (metrics, health, status page)
+  AcmeSection acme;                // acme_config.h: [acme] (automatic certificates)
 };
 
 struct LoadResult {

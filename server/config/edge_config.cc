@@ -78,6 +78,14 @@ class EdgeReader {
         edge.tls = n->as_boolean()->get();
     }
     read_http2(t, where, edge);
+    if (const toml::node* n = t.get("certificates")) {
+      if (n->value<std::string>() != "acme")
+        error(*n, where + ".certificates", "expected \"acme\"");
+      else if (!edge.tls)
+        error(*n, where + ".certificates", "only used with tls = true");
+      else
+        edge.acme = true;
+    }
     const toml::node* list = t.get("certificate");
     if (list != nullptr && !list->is_array_of_tables()) {
       error(*list, where + ".certificate", "expected [[listener.certificate]] tables");
@@ -89,13 +97,14 @@ class EdgeReader {
     }
     if (!edge.tls) return;
     const toml::node& anchor = list != nullptr ? *list : *t.get("tls");
-    if (list == nullptr) {
+    if (list == nullptr && !edge.acme) {
       error(anchor, where + ".certificate",
-            "tls = true needs at least one [[listener.certificate]]");
+            "tls = true needs at least one [[listener.certificate]] or certificates = \"acme\"");
       return;
     }
     std::size_t index = 0;
-    for (const toml::node& item : *list->as_array()) {
+    static const toml::array kNone;
+    for (const toml::node& item : list != nullptr ? *list->as_array() : kNone) {
       const toml::table& c = *item.as_table();
       const std::string at = where + ".certificate[" + std::to_string(++index) + "]";
       bool ok = true;
@@ -125,7 +134,8 @@ class EdgeReader {
       if (ok) edge.certificates.push_back(std::move(files));
     }
     if (edge.certificates.size() != index) return;  // reported above
-    tls::TlsContext::BuildResult built = tls::TlsContext::build(edge.certificates, edge.http2);
+    tls::TlsContext::BuildResult built =
+        tls::TlsContext::build(edge.certificates, edge.http2, edge.acme);
     for (const std::string& e : built.errors) error(anchor, where + ".certificate", e);
     for (const std::string& w : built.warnings)
       std::fprintf(stderr, "doorman: warning: %s:%d: %s.certificate: %s\n", path_.c_str(),

@@ -5,7 +5,8 @@
 // Keys (docs/config.md):
 //   [[listener]] proxy_protocol = "off" | "v1" | "v2" | "any", proxy_protocol_from = [CIDRs],
 //                proxy_header_timeout = "5s", tls = true, http2 = true, h2c = false,
-//                [[listener.certificate]] cert = "...", key = "...", default = true
+//                [[listener.certificate]] cert = "...", key = "...", default = true,
+//                certificates = "acme" (acme_config.h)
 //   [[route]]    https_redirect = true, https_port = 8443
 // Values are validated when read (edge_reader.h); a Config holding them is always valid.
 #pragma once
@@ -61,6 +62,9 @@ struct ListenerEdge {
   // TLS termination (after the PROXY header): the certificates, loaded and checked at load.
   bool tls = false;
   std::vector<CertificateFiles> certificates;
+  // certificates = "acme": certificates for the routes' host names come from ACME (server/acme/),
+  // beside any [[listener.certificate]] (which win for the names they cover).
+  bool acme = false;
   std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
   // HTTP/2 (h2/serve_h2.h): offered by ALPN on TLS listeners unless http2 = false; h2c = true
   // accepts it with prior knowledge on a plain listener (for a front proxy that speaks h2c).

@@ -95,7 +95,8 @@ TEST(EdgeConfig, ListenerErrorsNameFileLineAndKey) {
        "t.toml:4: listener[1].proxy_header_timeout: expected a positive duration like \"5s\", "
        "\"500ms\""},
       {"tls = true",
-       "t.toml:3: listener[1].certificate: tls = true needs at least one [[listener.certificate]]"},
+       "t.toml:3: listener[1].certificate: tls = true needs at least one [[listener.certificate]] "
+       "or certificates = \"acme\""},
       {"[[listener.certificate]]\ncert = \"a\"\nkey = \"b\"",
        "t.toml:3: listener[1].certificate: only used with tls = true"},
   };

@@ -178,7 +178,7 @@ class Loader {
   void read_root(const toml::table& root, Config& config) {
     check_keys(root, "",
                {"server", "listener", "route", "timeouts", "limits", "cloudflare", "log",
-                "rate_limit", "fastly", "admin"});
+                "rate_limit", "fastly", "admin", "acme"});
     if (const auto* t = table_at(root, "server")) read_server(*t, config.server);
     if (const auto* t = table_at(root, "timeouts")) read_timeouts(*t, config.timeouts);
     if (const auto* t = table_at(root, "limits")) read_limits(*t, config.limits);
@@ -202,6 +202,7 @@ class Loader {
     read_ranges_config(root, path_, config, errors_);
     read_edge_config(root, path_, config, errors_);
     read_admin_config(root, path_, config, errors_);
+    read_acme_config(root, path_, config, errors_);  // after the listeners' edge keys
     // Only when the tables are absent: a table with an error has been reported already.
     if (!root.get("listener")) add_error(1, "listener", "at least one [[listener]] is required");
     if (!root.get("route")) add_error(1, "route", "at least one [[route]] is required");
@@ -312,7 +313,8 @@ class Loader {
   void read_listener(const toml::table& t, const std::string& where, Config& config) {
     check_keys(t, where,
                {"address", "proxy_protocol", "proxy_protocol_from", "proxy_header_timeout", "tls",
-                "certificate", "mode", "upstream", "upstream_proxy_protocol", "http2", "h2c"});
+                "certificate", "certificates", "mode", "upstream", "upstream_proxy_protocol",
+                "http2", "h2c"});
     ListenerSection listener;
     listener.line = static_cast<int>(t.source().begin.line);
     auto address = get_string(t, where, "address");
