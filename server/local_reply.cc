@@ -34,6 +34,7 @@ constexpr LocalReply kReplies[] = {
     /* kRateLimited */ {429, "Too Many Requests", "rate-limited", Fault::kClient},
     /* kRateLimitUnavailable */
     {503, "Service Unavailable", "rate-limit-unavailable", Fault::kDoorman},
+    /* kAcmeChallenge */ {200, "OK", "acme-challenge", Fault::kNone},
 };
 
 class Writer {

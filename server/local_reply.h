@@ -47,6 +47,7 @@ enum class Reason : uint8_t {
   kHttpsRedirect,  // 301/308 https-redirect (request_path/redirect.h writes it; x.status is exact)
   kRateLimited,             // 429 rate-limited (request_path/rate_limit.h; with Retry-After)
   kRateLimitUnavailable,    // 503 rate-limit-unavailable (shared backend down, on_backend_error = deny)
+  kAcmeChallenge,           // 200 acme-challenge (request_path/acme_challenge.h writes it)
 };
 
 enum class Fault : uint8_t { kNone, kClient, kPolicy, kUpstream, kDoorman };

@@ -35,6 +35,7 @@ TEST(LocalReply, EveryReasonHasAStatusCodeAndFault) {
       {Reason::kOverCapacity, 503, "over-capacity", Fault::kDoorman},
       {Reason::kInternal, 500, "internal", Fault::kDoorman},
       {Reason::kHttpsRedirect, 301, "https-redirect", Fault::kPolicy},
+      {Reason::kAcmeChallenge, 200, "acme-challenge", Fault::kNone},
   };
   for (const Case& c : cases) {
     const LocalReply& r = local_reply_for(c.reason);

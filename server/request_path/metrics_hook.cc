@@ -83,7 +83,8 @@ void record_metrics(runtime::Session& s, const Exchange& x) {
   r.protocol = s.h2_stream_id != 0             ? metrics::Protocol::kH2
                : x.version == HttpVersion::k10 ? metrics::Protocol::kHttp10
                                                : metrics::Protocol::kHttp11;
-  if (x.reason != Reason::kNone && x.reason != Reason::kHttpsRedirect) {
+  if (x.reason != Reason::kNone && x.reason != Reason::kHttpsRedirect &&
+      x.reason != Reason::kAcmeChallenge) {
     r.reason = local_reply_for(x.reason).code;
     r.detail = x.reason_detail;
   }

@@ -24,6 +24,8 @@ asio::awaitable<bool> accept_tls(runtime::Session& s, const config::ListenerEdge
                  s.unix_listener ? "unix" : peer, timed_out ? "timeout" : ec.message().c_str());
     co_return false;
   }
+  // A TLS-ALPN-01 validation (RFC 8737 §3) ends with the handshake: no HTTP follows.
+  if (edge.acme && tls::is_acme_tls_alpn(tls.native_handle())) co_return false;
   co_return true;
 }
 

@@ -8,6 +8,8 @@
 // - A failed handshake (no shared version or cipher, unknown SNI without a default, a client
 //   that is not speaking TLS, timeout) closes the connection with one stderr line naming the
 //   peer and OpenSSL's reason; nothing reaches HTTP.
+// - A handshake that negotiated acme-tls/1 (an ACME TLS-ALPN-01 validation on a listener with
+//   certificates = "acme") ends the connection: the validation server reads nothing more.
 // - On success session.client reads and writes through TLS and the resolver is told
 //   tls_terminated (X-Forwarded-Proto: https, no HTTPS redirect).
 // Thread safety: the connection's worker thread only.

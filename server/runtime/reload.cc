@@ -73,6 +73,19 @@ void apply_everywhere(ServerState& state, std::vector<std::shared_ptr<WorkerUpda
 
 }  // namespace
 
+void update_acme(ServerState& state, const config::Config& config) {
+  if (!config::uses_acme(config)) {
+    state.acme.reset();
+    return;
+  }
+  if (state.acme) {
+    state.acme->update(config.acme, config::acme_host_names(config));
+    return;
+  }
+  state.acme = std::make_unique<acme::AcmeService>(config.acme, config::acme_host_names(config));
+  state.acme->start();
+}
+
 uint32_t per_worker_connections(const config::Config& config, std::size_t workers) {
   return static_cast<uint32_t>((config.limits.max_connections + workers - 1) / workers);
 }
@@ -164,6 +177,7 @@ bool reload_config(ServerState& state) {
     state.ranges = ranges::start_ranges(*next);
   }
 
+  update_acme(state, c);
   apply_everywhere(state, std::move(updates));
   state.retired.push_back(std::move(state.current));
   state.current = std::move(next);

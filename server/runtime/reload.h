@@ -16,6 +16,8 @@
 //   for each added listener and "doorman: reloaded" (stderr) when done.
 // - Not reloadable (they need a restart; a reload keeps the old value and says so): [server]
 //   workers and pid_file, and [admin] (the admin listener's address and allow list).
+// - ACME (acme/service.h): the running service gets the new [acme] settings and host names; a
+//   configuration that starts using ACME starts it, one that stops using it stops it.
 // - The replaced snapshot is retired: release_retired() drops it, on this thread, once no worker
 //   or connection holds it any more; what only it owned (a Redis backend, a diagnostics writer)
 //   stops then, while the workers' event loops are still alive.
@@ -27,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/service.h"
 #include "ranges/refresher.h"
 #include "runtime/listener.h"
 #include "runtime/snapshot.h"
@@ -49,10 +52,16 @@ struct ServerState {
   std::vector<LiveListener> listeners;
   uint64_t next_listener_id = 1;
   std::unique_ptr<ranges::RangesService> ranges;  // fills current's range stores
+  // Keeps the ACME certificates (certificates = "acme"); they outlive snapshots (a reload only
+  // hands it the new settings and names).
+  std::unique_ptr<acme::AcmeService> acme;
 };
 
 // Connections each worker admits: [limits] max_connections split evenly, rounded up.
 uint32_t per_worker_connections(const config::Config& config, std::size_t workers);
+
+// Starts, updates or stops the ACME service for `config` (start-up and reloads).
+void update_acme(ServerState& state, const config::Config& config);
 
 // Returns true when the new configuration is in use.
 bool reload_config(ServerState& state);

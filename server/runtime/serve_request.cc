@@ -3,6 +3,7 @@
 
 #include "local_reply.h"
 #include "request_path/access_log.h"
+#include "request_path/acme_challenge.h"
 #include "request_path/client_ip.h"
 #include "request_path/diagnostics_log.h"
 #include "request_path/metrics_hook.h"
@@ -28,8 +29,11 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
   }
   // The status page's recent requests show the method and target too.
   if (log_on || s.snapshot->diagnostics || s.snapshot->config.admin.enabled) x.log.capture(*x.head);
-  // 2. route: Host and path -> route (404 without one).
-  if (select_route(s, x)) {
+  // 1b. acme_challenge: an HTTP-01 token doorman issued, before any route, identity or redirect.
+  if (co_await answer_acme_challenge(s, x)) {
+    // answered
+  } else if (select_route(s, x)) {
+    // 2. route: Host and path -> route (404 without one).
     // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
     // 3b. redirect: a route with https_redirect answers plain-http requests here.
     if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {

@@ -107,6 +107,7 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
   // any request.
   start_background_threads(*state.current);
   state.ranges = ranges::start_ranges(*state.current);
+  update_acme(state, state.current->config);  // after bind_all: validations reach listeners
   std::unique_ptr<admin::AdminServer> admin_server;
   std::string admin_address;
   if (state.current->config.admin.enabled) {
@@ -186,6 +187,7 @@ int run_server(std::shared_ptr<const Snapshot> snapshot, const ServeOptions& opt
   stop_rate_limit_backends(state);
   for (auto& worker : state.workers) worker->context().stop();
   for (std::thread& t : threads) t.join();
+  state.acme.reset();                    // an order in progress is abandoned at its next poll
   stop_diagnostics_log(*state.current);  // every worker has written its last line
   state.ranges.reset();
   for (const LiveListener& l : state.listeners)

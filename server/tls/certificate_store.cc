@@ -126,8 +126,14 @@ CertificateStore::LoadResult CertificateStore::load(
 
 const LoadedCertificate* CertificateStore::select(std::string_view sni) const {
   if (sni.empty()) return &certificates_[no_sni_];
+  if (sni.size() >= 256) return nullptr;  // no DNS name is that long (RFC 1035 §2.3.4)
+  if (const LoadedCertificate* c = covering(sni)) return c;
+  return fallback(sni);
+}
+
+const LoadedCertificate* CertificateStore::covering(std::string_view sni) const {
   char buffer[256];
-  if (sni.size() >= sizeof buffer) return nullptr;
+  if (sni.empty() || sni.size() >= sizeof buffer) return nullptr;
   std::size_t n = 0;
   for (char c : sni) buffer[n++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   std::string_view name(buffer, n);
@@ -137,6 +143,11 @@ const LoadedCertificate* CertificateStore::select(std::string_view sni) const {
   if (const auto dot = name.find('.'); dot != std::string_view::npos && dot > 0)
     if (auto it = wildcard_.find(name.substr(dot + 1)); it != wildcard_.end())
       return &certificates_[it->second];
+  return nullptr;
+}
+
+const LoadedCertificate* CertificateStore::fallback(std::string_view sni) const {
+  if (sni.empty()) return &certificates_[no_sni_];
   return has_marked_default_ ? &certificates_[no_sni_] : nullptr;
 }
 

@@ -60,6 +60,11 @@ class CertificateStore {
 
   // The certificate for this SNI (empty = the client sent none), or nullptr.
   const LoadedCertificate* select(std::string_view sni) const;
+  // Only a certificate whose names cover `sni` (exact, then wildcard): no default. A listener
+  // that also serves ACME certificates asks this first, then ACME, then fallback().
+  const LoadedCertificate* covering(std::string_view sni) const;
+  // The default certificate for `sni` when nothing covers it (select()'s last step), or nullptr.
+  const LoadedCertificate* fallback(std::string_view sni) const;
   const std::vector<LoadedCertificate>& certificates() const { return certificates_; }
 
  private:

@@ -2,6 +2,9 @@
 
 #include <openssl/err.h>
 
+#include "acme/challenges.h"
+#include "acme/issued_certificates.h"
+
 #include <cstdio>
 #include <cstring>
 
@@ -28,16 +31,76 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_len, const u
   return SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol (RFC 7301 §3.2)
 }
 
-int select_certificate(SSL* ssl, int* alert, void* arg) {
-  const auto* store = static_cast<const CertificateStore*>(arg);
-  const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  const LoadedCertificate* chosen = store->select(sni ? std::string_view(sni) : std::string_view());
-  if (chosen == nullptr) {
-    std::fprintf(stderr, "doorman: tls: no certificate for server name '%.255s'\n", sni ? sni : "");
-    *alert = SSL_AD_UNRECOGNIZED_NAME;
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
+constexpr std::string_view kAcmeTls = "acme-tls/1";
+
+// The ex_data slot where the ClientHello callback notes an offer of acme-tls/1.
+int acme_tls_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// ACME listeners: notes whether the client offers acme-tls/1 (RFC 8737 §3), which the
+// servername callback needs and cannot see itself.
+int note_acme_tls(SSL* ssl, int*, void*) {
+  const unsigned char* ext = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext,
+                                &length) != 1 ||
+      length < 2)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  // RFC 7301 §3.1: a 2-byte list length, then 1-byte-length-prefixed names.
+  std::size_t at = 2;
+  while (at < length) {
+    const std::size_t n = ext[at];
+    if (at + 1 + n > length) break;
+    if (std::string_view(reinterpret_cast<const char*>(ext + at + 1), n) == kAcmeTls) {
+      SSL_set_ex_data(ssl, acme_tls_index(), reinterpret_cast<void*>(1));
+      break;
+    }
+    at += 1 + n;
   }
-  if (SSL_get_SSL_CTX(ssl) != chosen->ctx.get()) SSL_set_SSL_CTX(ssl, chosen->ctx.get());
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+std::string lowercase_name(std::string_view name) {
+  std::string out(name.substr(0, 255));
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+int fail_unrecognized(int* alert, const char* sni, const char* why) {
+  std::fprintf(stderr, "doorman: tls: no certificate for server name '%.255s'%s\n", sni ? sni : "",
+               why);
+  *alert = SSL_AD_UNRECOGNIZED_NAME;
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+int select_certificate(SSL* ssl, int* alert, void* arg) {
+  const auto* tls = static_cast<const TlsContext*>(arg);
+  const CertificateStore* store = tls->store();
+  const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const std::string_view name = sni ? std::string_view(sni) : std::string_view();
+  SSL_CTX* chosen = nullptr;
+  std::shared_ptr<SSL_CTX> acme_ctx;  // keeps an ACME context alive until SSL_set_SSL_CTX
+  if (tls->acme() && SSL_get_ex_data(ssl, acme_tls_index()) != nullptr) {
+    // A TLS-ALPN-01 validation: only the pending challenge's certificate will do.
+    acme_ctx = acme::Challenges::shared().alpn(lowercase_name(name));
+    if (!acme_ctx) return fail_unrecognized(alert, sni, " (acme-tls/1: no pending challenge)");
+    chosen = acme_ctx.get();
+  }
+  if (chosen == nullptr && store != nullptr)
+    if (const LoadedCertificate* c = store->covering(name)) chosen = c->ctx.get();
+  if (chosen == nullptr && tls->acme() && !name.empty()) {
+    acme_ctx = acme::IssuedCertificates::shared().find(name, tls->http2());
+    chosen = acme_ctx.get();
+  }
+  if (chosen == nullptr && store != nullptr)
+    if (const LoadedCertificate* c = store->fallback(name)) chosen = c->ctx.get();
+  if (chosen == nullptr)
+    return fail_unrecognized(alert, sni, tls->acme() ? " (ACME has not obtained one yet)" : "");
+  if (SSL_get_SSL_CTX(ssl) != chosen) SSL_set_SSL_CTX(ssl, chosen);
   return SSL_TLSEXT_ERR_OK;
 }
 
@@ -57,15 +120,20 @@ std::string configure_server_ctx(SSL_CTX* ctx, bool http2) {
   return "";
 }
 
-TlsContext::BuildResult TlsContext::build(const std::vector<CertificateFiles>& files, bool http2) {
+TlsContext::BuildResult TlsContext::build(const std::vector<CertificateFiles>& files, bool http2,
+                                          bool acme) {
   BuildResult result;
-  CertificateStore::LoadResult loaded = CertificateStore::load(
-      files, [http2](SSL_CTX* ctx) { return configure_server_ctx(ctx, http2); });
-  result.errors = std::move(loaded.errors);
-  result.warnings = std::move(loaded.warnings);
-  if (!result.errors.empty()) return result;
   auto tls = std::make_shared<TlsContext>();
-  tls->store_ = std::move(loaded.store);
+  tls->acme_ = acme;
+  tls->http2_ = http2;
+  if (!files.empty() || !acme) {
+    CertificateStore::LoadResult loaded = CertificateStore::load(
+        files, [http2](SSL_CTX* ctx) { return configure_server_ctx(ctx, http2); });
+    result.errors = std::move(loaded.errors);
+    result.warnings = std::move(loaded.warnings);
+    if (!result.errors.empty()) return result;
+    tls->store_ = std::move(loaded.store);
+  }
   tls->context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX* base = tls->context_->native_handle();
   if (const std::string e = configure_server_ctx(base, http2); !e.empty()) {
@@ -73,23 +141,34 @@ TlsContext::BuildResult TlsContext::build(const std::vector<CertificateFiles>& f
     return result;
   }
   // The handshake starts on the base context; it needs a certificate of its own for clients
-  // the callback switches nothing for, so it gets the no-SNI one.
-  const LoadedCertificate* first = tls->store_->select("");
-  X509* leaf = SSL_CTX_get0_certificate(first->ctx.get());
-  EVP_PKEY* key = SSL_CTX_get0_privatekey(first->ctx.get());
-  STACK_OF(X509)* chain = nullptr;
-  SSL_CTX_get0_chain_certs(first->ctx.get(), &chain);
-  if (SSL_CTX_use_certificate(base, leaf) != 1 || SSL_CTX_use_PrivateKey(base, key) != 1 ||
-      (chain != nullptr && SSL_CTX_set1_chain(base, chain) != 1)) {
-    result.errors.push_back("'" + first->files.cert + "': cannot install the certificate");
-    ERR_clear_error();
-    return result;
+  // the callback switches nothing for, so it gets the no-SNI one (an ACME-only listener has
+  // none: every handshake is switched, or refused).
+  if (tls->store_) {
+    const LoadedCertificate* first = tls->store_->select("");
+    X509* leaf = SSL_CTX_get0_certificate(first->ctx.get());
+    EVP_PKEY* key = SSL_CTX_get0_privatekey(first->ctx.get());
+    STACK_OF(X509)* chain = nullptr;
+    SSL_CTX_get0_chain_certs(first->ctx.get(), &chain);
+    if (SSL_CTX_use_certificate(base, leaf) != 1 || SSL_CTX_use_PrivateKey(base, key) != 1 ||
+        (chain != nullptr && SSL_CTX_set1_chain(base, chain) != 1)) {
+      result.errors.push_back("'" + first->files.cert + "': cannot install the certificate");
+      ERR_clear_error();
+      return result;
+    }
   }
+  if (acme) SSL_CTX_set_client_hello_cb(base, note_acme_tls, nullptr);
   // OpenSSL calls the servername callback with or without SNI (1.1.1+).
   SSL_CTX_set_tlsext_servername_callback(base, select_certificate);
-  SSL_CTX_set_tlsext_servername_arg(base, tls->store_.get());
+  SSL_CTX_set_tlsext_servername_arg(base, tls.get());
   result.context = std::move(tls);
   return result;
+}
+
+bool is_acme_tls_alpn(SSL* ssl) {
+  const unsigned char* selected = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl, &selected, &length);
+  return std::string_view(reinterpret_cast<const char*>(selected), length) == kAcmeTls;
 }
 
 }  // namespace doorman::tls

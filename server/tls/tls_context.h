@@ -7,12 +7,19 @@
 //   protocols gets a no_application_protocol alert (RFC 7301 §3.2).
 // - Session resumption: TLS 1.3 tickets and TLS 1.2 tickets with the library's rotating keys,
 //   plus a server-side session cache for TLS 1.2 session ids. Ticket keys live in memory only.
-// - SNI (RFC 6066 §3) picks the certificate (CertificateStore::select); an unknown name with no
-//   default certificate fails the handshake with an unrecognized_name alert and one stderr line.
+// - SNI (RFC 6066 §3) picks the certificate: a configured one covering the name
+//   (CertificateStore::covering), else, on a listener with certificates = "acme", the ACME
+//   certificate for exactly that name (acme::IssuedCertificates), else the configured default
+//   (CertificateStore::fallback). Nothing: the handshake fails with an unrecognized_name alert
+//   and one stderr line naming the server name.
+// - TLS-ALPN-01 (RFC 8737 §3), ACME listeners only: a ClientHello offering "acme-tls/1" for a
+//   name with a pending challenge (acme::Challenges) gets the challenge certificate and the
+//   acme-tls/1 protocol; the connection ends after the handshake (request_path/tls.cc).
 // - The handshake runs on `context()`; the servername callback switches the connection to the
 //   chosen certificate's SSL_CTX. Resumption state stays on the handshake context (OpenSSL
 //   keeps session_ctx), so resumption works across certificates.
-// Thread safety: immutable after build(); OpenSSL contexts are shared by all worker threads.
+// Thread safety: immutable after build(); OpenSSL contexts are shared by all worker threads
+// (the ACME tables are synchronized by themselves).
 #pragma once
 
 #include <asio/ssl.hpp>
@@ -31,12 +38,17 @@ class TlsContext {
     std::vector<std::string> errors;            // sentences naming the file
     std::vector<std::string> warnings;
   };
-  // `http2`: ALPN offers h2 before http/1.1 (the listener's http2 key).
-  static BuildResult build(const std::vector<CertificateFiles>& files, bool http2 = true);
+  // `http2`: ALPN offers h2 before http/1.1 (the listener's http2 key). `acme`: the listener
+  // also serves ACME certificates (then `files` may be empty).
+  static BuildResult build(const std::vector<CertificateFiles>& files, bool http2 = true,
+                           bool acme = false);
 
   // Not const in Asio's API; the context itself is not modified after build().
   asio::ssl::context& context() const { return *context_; }
-  const CertificateStore& store() const { return *store_; }
+  // Null on an ACME listener without configured certificates.
+  const CertificateStore* store() const { return store_.get(); }
+  bool acme() const { return acme_; }
+  bool http2() const { return http2_; }
 
   TlsContext() = default;
   TlsContext(const TlsContext&) = delete;
@@ -45,9 +57,14 @@ class TlsContext {
  private:
   std::unique_ptr<asio::ssl::context> context_;
   std::unique_ptr<CertificateStore> store_;
+  bool acme_ = false;
+  bool http2_ = true;
 };
 
 // Applies the shared settings (versions, ALPN, sessions) to one SSL_CTX; "" on success.
 std::string configure_server_ctx(SSL_CTX* ctx, bool http2 = true);
+
+// Whether the handshake negotiated "acme-tls/1" (a TLS-ALPN-01 validation, nothing more follows).
+bool is_acme_tls_alpn(SSL* ssl);
 
 }  // namespace doorman::tls
