@@ -13,5 +13,6 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_reload_command(CLI::App& app, int& exit_code);
 void add_ranges_command(CLI::App& app, int& exit_code);
 void add_logs_command(CLI::App& app, int& exit_code);
+void add_certs_command(CLI::App& app, int& exit_code);
 
 }  // namespace doorman::cli
