@@ -1,0 +1,134 @@
+"""Pebble (Let's Encrypt's RFC 8555 test server) and its DNS stand-in on loopback, for the ACME
+end-to-end tests.
+
+pebble-challtestsrv answers every A query with 127.0.0.1 (and no AAAA), and pebble resolves the
+names it validates through it (-dnsserver), so any test name ("h.test") reaches doorman's
+listeners: pebble's httpPort / tlsPort are doorman's plain / TLS listener ports, chosen with
+free_port() before either starts. Pebble's own HTTPS certificate is made here (the Debian
+package ships none); doorman trusts it through [acme] ca_roots. The chain pebble issues ends
+in a root generated at its start, read from its management API (/roots/0).
+"""
+
+import json
+import os
+import ssl
+import subprocess
+import urllib.request
+
+from harness import DEADLINE, free_port, port_accepts, wait_until
+
+
+def have_pebble():
+    return os.path.exists("/usr/bin/pebble") and os.path.exists("/usr/bin/pebble-challtestsrv")
+
+
+class Pebble:
+    """pebble + pebble-challtestsrv. `env` adds PEBBLE_* settings (e.g. nonce rejection)."""
+
+    def __init__(self, tmp, http_port, tls_port, env=None, validity_seconds=None):
+        self.tmp = tmp
+        self.dir = os.path.join(tmp.path, "pebble-%d" % free_port())
+        os.makedirs(self.dir)
+        self.cert = os.path.join(self.dir, "pebble.crt")
+        self.key = os.path.join(self.dir, "pebble.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=pebble",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", self.key, "-out", self.cert],
+                       check=True, capture_output=True, timeout=60)
+        self.port = free_port()
+        self.management_port = free_port()
+        self.dns_port = free_port()
+        self.dns_management_port = free_port()
+        config = {"pebble": {
+            "listenAddress": "127.0.0.1:%d" % self.port,
+            "managementListenAddress": "127.0.0.1:%d" % self.management_port,
+            "certificate": self.cert, "privateKey": self.key,
+            "httpPort": http_port, "tlsPort": tls_port,
+            "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+        if validity_seconds:
+            config["pebble"]["certificateValidityPeriod"] = validity_seconds
+        self.config_path = os.path.join(self.dir, "pebble.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        self.env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0",
+                        PEBBLE_AUTHZREUSE="0")
+        self.env.update(env or {})
+        self.log_path = os.path.join(self.dir, "pebble.log")
+        self.procs = []
+
+    @property
+    def directory(self):
+        return "https://127.0.0.1:%d/dir" % self.port
+
+    def start(self):
+        self.dns_log = open(os.path.join(self.dir, "dns.log"), "w")
+        self.procs.append(subprocess.Popen(
+            ["pebble-challtestsrv", "-dns01", "127.0.0.1:%d" % self.dns_port, "-http01", "",
+             "-https01", "", "-tlsalpn01", "",
+             "-management", "127.0.0.1:%d" % self.dns_management_port, "-defaultIPv6", ""],
+            stdout=self.dns_log, stderr=subprocess.STDOUT))
+        self.log = open(self.log_path, "w")
+        self.procs.append(subprocess.Popen(
+            ["pebble", "-config", self.config_path, "-dnsserver", "127.0.0.1:%d" % self.dns_port],
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.env))
+        wait_until(lambda: port_accepts(self.port) and port_accepts(self.management_port),
+                   what="pebble to listen")
+        wait_until(lambda: port_accepts(self.dns_management_port), what="the DNS stand-in")
+        return self
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=DEADLINE)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        self.procs = []
+        for f in (getattr(self, "log", None), getattr(self, "dns_log", None)):
+            if f:
+                f.close()
+
+    def pebble_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def root_pem(self):
+        """The root the issued chains end in, written to a file; returns its path."""
+        context = ssl.create_default_context(cafile=self.cert)
+        url = "https://127.0.0.1:%d/roots/0" % self.management_port
+        with urllib.request.urlopen(url, context=context, timeout=DEADLINE) as r:
+            pem = r.read()
+        path = os.path.join(self.dir, "root.pem")
+        with open(path, "wb") as f:
+            f.write(pem)
+        return path
+
+    def set_txt(self, host, value):
+        """A TXT record in the DNS stand-in (challtestsrv's management API); host ends in '.'."""
+        self._dns_api("set-txt", {"host": host, "value": value})
+
+    def clear_txt(self, host):
+        self._dns_api("clear-txt", {"host": host})
+
+    def _dns_api(self, what, body):
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d/%s" % (self.dns_management_port, what),
+            data=json.dumps(body).encode(), method="POST")
+        urllib.request.urlopen(req, timeout=DEADLINE).read()
+
+
+def acme_config(pebble, state_dir, http_port, tls_port, hosts, challenges, extra_acme="",
+                route_keys="", plain_listener=True):
+    """doorman's config: a plain and an ACME TLS listener on fixed ports, one route for `hosts`."""
+    plain = '[[listener]]\naddress = "127.0.0.1:%d"\n\n' % http_port if plain_listener else ""
+    routes = ", ".join('"%s"' % h for h in hosts)
+    challenge_list = ", ".join('"%s"' % c for c in challenges)
+    return (plain +
+            '[[listener]]\naddress = "127.0.0.1:%d"\ntls = true\ncertificates = "acme"\n\n' % tls_port +
+            '[[route]]\nroutes = [%s]\nupstream = "builtin:echo"\n%s\n' % (routes, route_keys) +
+            '[acme]\nemail = "ops@example.com"\ndirectory = "%s"\n' % pebble.directory +
+            'ca_roots = "%s"\nstate_dir = "%s"\nchallenges = [%s]\n%s\n'
+            % (pebble.cert, state_dir, challenge_list, extra_acme))
