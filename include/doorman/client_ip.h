@@ -26,6 +26,14 @@
 //   the proto= of the Forwarded element that named the client, then CF-Visitor, honoured only
 //   when the peer is in the trusted set or the request matched a Cloudflare rule, and never in
 //   direct mode (every forwarding header is ignored there); else http.
+// - Origin pull (doorman/origin_pull.h): when request.origin_pull.required, the Cloudflare rule
+//   (cloudflare-proxy, and the Cloudflare branch of auto: a peer in the Cloudflare set) first
+//   checks the connection's client certificate; anything but a verified certificate (matching
+//   the subject pin, if any) is a 403 before CF-Connecting-IP is read: no certificate ->
+//   no-origin-pull-certificate; unverified or subject mismatch -> bad-origin-pull-certificate.
+//   In auto that 403 is the one exception to "never 403": a Cloudflare peer without the
+//   operator's certificate is someone else's zone. Other modes ignore it (the config refuses it
+//   there). decision.origin_pull records the step.
 // - Reasons on accepted decisions are notes: in auto, falling back to the peer records why
 //   (missing-cf-connecting-ip, missing-forwarding-header, trusted-hops-mismatch, ...); a walk
 //   that stopped on an unparsable element (or the cap) records unparsable-forwarding-element.
@@ -50,6 +58,7 @@
 #include "doorman/forwarded_headers.h"
 #include "doorman/header_field.h"
 #include "doorman/ip_address.h"
+#include "doorman/origin_pull.h"
 
 namespace doorman {
 
@@ -99,6 +108,8 @@ enum class ClientIpReason : uint8_t {
   kNotFastly,                     // "not-fastly": peer outside the Fastly set
   kMissingFastlyClientIp,         // "missing-fastly-client-ip"
   kInvalidFastlyClientIp,         // "invalid-fastly-client-ip"
+  kNoOriginPullCertificate,       // "no-origin-pull-certificate": origin pull required, none
+  kBadOriginPullCertificate,      // "bad-origin-pull-certificate": unverified, or wrong subject
 };
 std::string_view client_ip_reason_name(ClientIpReason reason);
 
@@ -130,6 +141,7 @@ struct ResolveRequest {
   std::span<const HeaderField> headers;  // the request's header fields, in order
   ClientIpOptions options;
   bool tls_terminated = false;  // doorman terminated TLS for this request
+  OriginPull origin_pull;       // the route's requirement and the connection's certificate
 };
 
 // The trusted list elements walked past, left to right as they appear in the header (nearest
@@ -178,6 +190,8 @@ struct ClientIpDecision {
   bool cloudflare_matched = false;
   bool peer_in_fastly = false;  // peer in the Fastly set (false when request.fastly is null)
   bool fastly_matched = false;  // the answer came from Fastly-Client-IP (fastly-proxy rule)
+  // The origin-pull step: kNotRequired unless the route requires it and the Cloudflare rule ran.
+  OriginPullCheck origin_pull = OriginPullCheck::kNotRequired;
   ProtoDecision proto;
 
   bool accepted() const { return status == DecisionStatus::kAccepted; }
@@ -187,8 +201,8 @@ struct ClientIpDecision {
 // Human-readable record of a decision, for `doorman explain` only (allocates).
 struct TraceStep {
   // Short stable tag: "mode", "peer", "direct", "auto", "cf-connecting-ip", "x-forwarded-for" /
-  // "forwarded" (one per element walked), "conflict", "trusted-hops", "trusted-proxy",
-  // "reject", "client", "proto".
+  // "forwarded" (one per element walked), "origin-pull", "conflict", "trusted-hops",
+  // "trusted-proxy", "reject", "client", "proto".
   std::string code;
   std::string text;  // one sentence for humans
 };

@@ -354,6 +354,45 @@ ClientIpReason read_fastly_client_ip(const ResolveRequest& request, ResolveTrace
   return ClientIpReason::kOk;
 }
 
+// The origin-pull step of the Cloudflare rule (doorman/origin_pull.h): kOk when the route does
+// not require it or the connection's certificate passes, else the 403 reason. It runs before
+// CF-Connecting-IP is read: without the operator's certificate the header is anyone's.
+ClientIpReason check_origin_pull_step(const ResolveRequest& r, ClientIpDecision& d,
+                                      ResolveTrace* trace) {
+  if (!r.origin_pull.required) return ClientIpReason::kOk;
+  d.origin_pull = check_origin_pull(r.origin_pull);
+  note(trace, "origin-pull", [&] {
+    const std::string pin =
+        r.origin_pull.subject.empty() ? "" : " (pin '" + std::string(r.origin_pull.subject) + "')";
+    switch (d.origin_pull) {
+      case OriginPullCheck::kNotRequired:
+        return std::string("not required by the route");
+      case OriginPullCheck::kVerified:
+        return "the connection's client certificate verified" + pin;
+      case OriginPullCheck::kAbsent:
+        return std::string("required, but the connection presented no client certificate");
+      case OriginPullCheck::kUnverified:
+        return std::string("required, but the client certificate did not verify against the CA");
+      case OriginPullCheck::kSubjectMismatch:
+        return r.origin_pull.names.empty()
+                   ? "required, the certificate verified but its names are unknown" + pin
+                   : "required, the certificate verified but none of its names matches" + pin;
+    }
+    return std::string();
+  });
+  switch (d.origin_pull) {
+    case OriginPullCheck::kNotRequired:
+    case OriginPullCheck::kVerified:
+      return ClientIpReason::kOk;
+    case OriginPullCheck::kAbsent:
+      return ClientIpReason::kNoOriginPullCertificate;
+    case OriginPullCheck::kUnverified:
+    case OriginPullCheck::kSubjectMismatch:
+      break;
+  }
+  return ClientIpReason::kBadOriginPullCertificate;
+}
+
 void accept(ClientIpDecision& d, const IpAddress& ip, ClientIpSource source,
             ClientIpReason reason) {
   d.status = DecisionStatus::kAccepted;
@@ -450,6 +489,13 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
         reject(d, tunnel ? ClientIpReason::kUntrustedPeer : ClientIpReason::kNotCloudflare, trace);
         break;
       }
+      // cloudflared authenticates to Cloudflare itself; origin pull is the proxied edge's proof.
+      const ClientIpReason pulled =
+          tunnel ? ClientIpReason::kOk : check_origin_pull_step(r, d, trace);
+      if (pulled != ClientIpReason::kOk) {
+        reject(d, pulled, trace);
+        break;
+      }
       const ClientIpReason reason = read_cf_connecting_ip(r, trace, cf_client);
       if (reason != ClientIpReason::kOk) {
         reject(d, reason, trace);
@@ -490,6 +536,13 @@ ClientIpDecision resolve_client_ip(const ResolveRequest& r, ResolveTrace* trace)
     case SourceIpMode::kAuto: {
       ClientIpReason fallback = ClientIpReason::kOk;
       if (d.peer_in_cloudflare) {
+        // A Cloudflare peer without the operator's origin-pull certificate is someone else's
+        // zone: the one 403 of auto, before any header of it is read.
+        if (const ClientIpReason pulled = check_origin_pull_step(r, d, trace);
+            pulled != ClientIpReason::kOk) {
+          reject(d, pulled, trace);
+          break;
+        }
         fallback = read_cf_connecting_ip(r, trace, cf_client);
         if (fallback == ClientIpReason::kOk) {
           d.cloudflare_matched = true;

@@ -58,6 +58,8 @@ constexpr std::pair<ClientIpReason, std::string_view> kReasons[] = {
     {ClientIpReason::kNotFastly, "not-fastly"},
     {ClientIpReason::kMissingFastlyClientIp, "missing-fastly-client-ip"},
     {ClientIpReason::kInvalidFastlyClientIp, "invalid-fastly-client-ip"},
+    {ClientIpReason::kNoOriginPullCertificate, "no-origin-pull-certificate"},
+    {ClientIpReason::kBadOriginPullCertificate, "bad-origin-pull-certificate"},
 };
 
 constexpr std::pair<ProtoSource, std::string_view> kProtoSources[] = {

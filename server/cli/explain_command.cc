@@ -8,6 +8,13 @@
 // `doorman ranges show` reports); --cloudflare-ranges / --fastly-ranges replace either.
 // The Fastly set is consulted as the server does: in fastly-proxy mode, and in auto when
 // `[fastly] auto = true` (or --fastly-auto).
+// Authenticated Origin Pulls: --origin-pull absent|verified|unverified says what the connection's
+// client certificate was; --client-cert FILE verifies a PEM certificate against the client CA
+// (the first [[listener]] with client_ca / client_auth with --config, else --client-ca FILE, else
+// the bundled Cloudflare origin-pull CA) and uses its names for origin_pull_subject. The route's
+// require_origin_pull / origin_pull_subject come from --config, or --require-origin-pull and
+// --origin-pull-subject; --origin-pull or --client-cert without --config imply
+// --require-origin-pull.
 // Exit 0 on a decision (200 or 403 alike), 2 on bad arguments.
 #include <cstdio>
 #include <fstream>
@@ -27,6 +34,8 @@
 #include "ranges/ranges_runtime.h"
 #include "ranges/refresher.h"
 #include "runtime/snapshot.h"
+#include "tls/client_certificate.h"
+#include "tls/tls_context.h"
 
 namespace doorman::cli {
 namespace {
@@ -48,6 +57,11 @@ struct ExplainArgs {
   std::string config;
   std::string host;
   std::string path = "/";
+  std::string origin_pull;  // "" | absent | verified | unverified
+  std::string client_cert;  // a PEM file to verify
+  std::string client_ca;    // the CA to verify it against (without --config)
+  bool require_origin_pull = false;
+  std::string origin_pull_subject;
 };
 
 // Everything resolve_client_ip() needs, owned here so the views in ResolveRequest stay valid.
@@ -62,6 +76,12 @@ struct ExplainInput {
   std::vector<std::string> header_text;  // backing storage for `headers`
   std::vector<HeaderField> headers;
   std::string route;  // with --config: the matched route's name
+  // Origin pull: the route's requirement and what the connection's certificate was.
+  bool require_origin_pull = false;
+  std::string origin_pull_subject;
+  tls::ClientCertificate certificate;
+  std::shared_ptr<const tls::ClientCa> config_client_ca;  // with --config: the listener's
+  std::shared_ptr<const tls::TlsContext> config_tls;      // keeps config_client_ca's owner
 };
 
 // A usage error: printed by the caller, exit 2.
@@ -137,6 +157,48 @@ std::expected<void, UsageError> apply_config(const ExplainArgs& args, ExplainInp
   input.fastly_in_auto = snap.fastly_in_auto;
   input.options.forwarded_header = snap.forwarded_header;
   input.options.trusted_hops = static_cast<uint32_t>(route->trusted_hops);
+  input.require_origin_pull = route->edge.require_origin_pull;
+  input.origin_pull_subject = route->edge.origin_pull_subject;
+  for (const config::ListenerSection& l : snap.config.listeners) {
+    if (l.edge.tls_context && l.edge.tls_context->client_ca() != nullptr) {
+      input.config_tls = l.edge.tls_context;
+      input.config_client_ca =
+          std::shared_ptr<const tls::ClientCa>(input.config_tls, input.config_tls->client_ca());
+      break;
+    }
+  }
+  return {};
+}
+
+// --origin-pull / --client-cert: what the connection's certificate was.
+std::expected<void, UsageError> apply_origin_pull(const ExplainArgs& args, ExplainInput& input) {
+  if (!args.origin_pull.empty() && !args.client_cert.empty())
+    return std::unexpected(UsageError{"--origin-pull and --client-cert are exclusive"});
+  if (args.require_origin_pull ||
+      (args.config.empty() && (!args.origin_pull.empty() || !args.client_cert.empty())))
+    input.require_origin_pull = true;
+  if (!args.origin_pull_subject.empty()) input.origin_pull_subject = args.origin_pull_subject;
+  if (!args.origin_pull.empty()) {
+    auto state = parse_client_cert_state(args.origin_pull);
+    if (!state)
+      return std::unexpected(UsageError{"--origin-pull '" + args.origin_pull +
+                                        "': expected absent, verified or unverified"});
+    input.certificate.state = *state;
+  }
+  if (args.client_cert.empty()) return {};
+  std::shared_ptr<const tls::ClientCa> ca = input.config_client_ca;
+  if (!args.client_ca.empty() || !ca) {
+    config::ClientAuth auth;
+    auth.ca = args.client_ca.empty() ? config::ClientAuth::Ca::kCloudflare
+                                     : config::ClientAuth::Ca::kFile;
+    auth.ca_file = args.client_ca;
+    tls::ClientCa::LoadResult loaded = tls::ClientCa::load(auth);
+    if (!loaded.ca) return std::unexpected(UsageError{"--client-ca: " + loaded.error});
+    ca = std::move(loaded.ca);
+  }
+  input.certificate = tls::verify_certificate_file(args.client_cert, *ca);
+  if (input.certificate.state == ClientCertState::kAbsent)
+    return std::unexpected(UsageError{"--client-cert " + input.certificate.error});
   return {};
 }
 
@@ -197,6 +259,7 @@ std::expected<ExplainInput, UsageError> build_input(const ExplainArgs& args) {
     if (!set) return std::unexpected(set.error());
     input.fastly = std::move(*set);
   }
+  if (auto pulled = apply_origin_pull(args, input); !pulled) return std::unexpected(pulled.error());
   input.header_text = args.headers;
   auto fields = split_headers(input.header_text);
   if (!fields) return std::unexpected(fields.error());
@@ -230,8 +293,12 @@ nlohmann::json to_json(const ExplainInput& input, const ClientIpDecision& decisi
       {"fastly_considered", uses_fastly(input)},
       {"peer_in_fastly", decision.peer_in_fastly},
       {"trusted_hops", hops},
+      {"origin_pull", origin_pull_check_name(decision.origin_pull)},
+      {"client_cert", client_cert_state_name(input.certificate.state)},
       {"steps", steps},
   };
+  if (!input.certificate.subject.empty()) out["client_cert_subject"] = input.certificate.subject;
+  if (!input.certificate.error.empty()) out["client_cert_error"] = input.certificate.error;
   if (!input.route.empty()) out["route"] = input.route;
   return out;
 }
@@ -246,6 +313,12 @@ void print_human(const ExplainInput& input, const ClientIpDecision& decision,
               decision.peer_in_cloudflare ? "in the Cloudflare set" : "not in the Cloudflare set",
               fastly.c_str());
   if (!input.route.empty()) std::printf("route      %s\n", input.route.c_str());
+  if (input.require_origin_pull) {
+    std::string cert(client_cert_state_name(input.certificate.state));
+    if (!input.certificate.subject.empty()) cert += ", " + input.certificate.subject;
+    if (!input.certificate.error.empty()) cert += ": " + input.certificate.error;
+    std::printf("client cert %s\n", cert.c_str());
+  }
   std::printf("mode       %s\n\n", std::string(source_ip_mode_name(input.mode)).c_str());
   int n = 1;
   for (const TraceStep& step : trace.steps)
@@ -281,6 +354,10 @@ int explain(const ExplainArgs& args) {
   request.headers = input->headers;
   request.options = input->options;
   request.tls_terminated = args.tls;
+  request.origin_pull.required = input->require_origin_pull;
+  request.origin_pull.subject = input->origin_pull_subject;
+  request.origin_pull.certificate = input->certificate.state;
+  request.origin_pull.names = input->certificate.names;
   ResolveTrace trace;
   const ClientIpDecision decision = resolve_client_ip(request, &trace);
   if (args.json) {
@@ -319,6 +396,18 @@ void add_explain_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--tls", args->tls, "The request arrived over TLS terminated by doorman");
   cmd->add_flag("--proxy-protocol", args->proxy_protocol,
                 "The peer address came from a PROXY protocol header");
+  cmd->add_option("--origin-pull", args->origin_pull,
+                  "absent|verified|unverified: the connection's client certificate (implies "
+                  "--require-origin-pull without --config)");
+  cmd->add_option("--client-cert", args->client_cert,
+                  "A PEM client certificate to verify as the origin-pull certificate");
+  cmd->add_option("--client-ca", args->client_ca,
+                  "The CA bundle --client-cert verifies against (default: the --config "
+                  "listener's, else the bundled Cloudflare origin-pull CA)");
+  cmd->add_flag("--require-origin-pull", args->require_origin_pull,
+                "The route requires origin pull (require_origin_pull = true)");
+  cmd->add_option("--origin-pull-subject", args->origin_pull_subject,
+                  "The route's origin_pull_subject pin");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_option("--config", args->config,
                   "Take mode, trusted proxies and options from the route HOST/PATH match");

@@ -86,6 +86,7 @@ class EdgeReader {
       else
         edge.acme = true;
     }
+    const bool client_auth_ok = read_client_auth(t, where, edge);
     const toml::node* list = t.get("certificate");
     if (list != nullptr && !list->is_array_of_tables()) {
       error(*list, where + ".certificate", "expected [[listener.certificate]] tables");
@@ -133,14 +134,61 @@ class EdgeReader {
       }
       if (ok) edge.certificates.push_back(std::move(files));
     }
-    if (edge.certificates.size() != index) return;  // reported above
+    if (edge.certificates.size() != index || !client_auth_ok) return;  // reported above
     tls::TlsContext::BuildResult built =
-        tls::TlsContext::build(edge.certificates, edge.http2, edge.acme);
+        tls::TlsContext::build(edge.certificates, edge.http2, edge.acme, edge.client_auth);
     for (const std::string& e : built.errors) error(anchor, where + ".certificate", e);
     for (const std::string& w : built.warnings)
       std::fprintf(stderr, "doorman: warning: %s:%d: %s.certificate: %s\n", path_.c_str(),
                    static_cast<int>(anchor.source().begin.line), where.c_str(), w.c_str());
     edge.tls_context = std::move(built.context);
+  }
+
+  // client_ca = "FILE" | client_auth = "cloudflare" | "off", client_auth_required = true|false
+  // (TLS listeners; tls/client_ca.h). The CA is loaded here so that a bad file is an error
+  // naming it. Returns false when an error was reported.
+  bool read_client_auth(const toml::table& t, const std::string& where, ListenerEdge& edge) {
+    const std::size_t errors_before = errors_.size();
+    const toml::node* ca = t.get("client_ca");
+    const toml::node* auth = t.get("client_auth");
+    const toml::node* required = t.get("client_auth_required");
+    if (ca != nullptr) {
+      if (!ca->is_string() || ca->as_string()->get().empty()) {
+        error(*ca, where + ".client_ca", "expected the path of a PEM file of CA certificates");
+      } else {
+        edge.client_auth.ca = ClientAuth::Ca::kFile;
+        edge.client_auth.ca_file = ca->as_string()->get();
+      }
+    }
+    if (auth != nullptr) {
+      const std::optional<std::string> v = auth->value<std::string>();
+      if (v == "cloudflare" && ca != nullptr)
+        error(*auth, where + ".client_auth",
+              "use either client_auth = \"cloudflare\" or client_ca = \"FILE\"");
+      else if (v == "cloudflare")
+        edge.client_auth.ca = ClientAuth::Ca::kCloudflare;
+      else if (v != "off")
+        error(*auth, where + ".client_auth", "expected one of \"cloudflare\", \"off\"");
+    }
+    if (required != nullptr) {
+      if (!required->is_boolean())
+        error(*required, where + ".client_auth_required", "expected true or false");
+      else if (!edge.client_auth.enabled())
+        error(*required, where + ".client_auth_required",
+              "only used with client_ca or client_auth = \"cloudflare\"");
+      else
+        edge.client_auth.required = required->as_boolean()->get();
+    }
+    if (edge.client_auth.enabled() && !edge.tls) {
+      error(ca != nullptr ? *ca : *auth, where + (ca != nullptr ? ".client_ca" : ".client_auth"),
+            "only used with tls = true (client certificates are part of the TLS handshake)");
+      edge.client_auth = {};
+    }
+    if (edge.client_auth.ca == ClientAuth::Ca::kFile) {
+      if (auto loaded = tls::ClientCa::load(edge.client_auth); !loaded.error.empty())
+        error(*ca, where + ".client_ca", loaded.error);
+    }
+    return errors_.size() == errors_before;
   }
 
   // http2 = true | false (TLS listeners: ALPN offers h2), h2c = true | false (plain listeners).
@@ -206,6 +254,42 @@ class EdgeReader {
     }
   }
 
+  // require_origin_pull = true, origin_pull_subject = "NAME" (doorman/origin_pull.h): only
+  // where a Cloudflare rule runs, and only when some listener can see a client certificate.
+  void read_origin_pull(const toml::table& t, const std::string& where, const Config& config,
+                        RouteSection& route) {
+    RouteEdge& edge = route.edge;
+    if (const toml::node* n = t.get("require_origin_pull")) {
+      if (!n->is_boolean()) {
+        error(*n, where + ".require_origin_pull", "expected true or false");
+      } else if (n->as_boolean()->get()) {
+        bool any_listener = false;
+        for (const ListenerSection& l : config.listeners)
+          any_listener = any_listener || l.edge.client_auth.enabled();
+        if (route.source_ip != SourceIpMode::kCloudflareProxy &&
+            route.source_ip != SourceIpMode::kAuto)
+          error(*n, where + ".require_origin_pull",
+                "only used with source_ip = \"cloudflare-proxy\" or \"auto\" (the Cloudflare "
+                "rule)");
+        else if (!any_listener)
+          error(*n, where + ".require_origin_pull",
+                "no [[listener]] requests client certificates (client_ca or client_auth = "
+                "\"cloudflare\"): every Cloudflare request would be refused");
+        else
+          edge.require_origin_pull = true;
+      }
+    }
+    if (const toml::node* n = t.get("origin_pull_subject")) {
+      if (!n->is_string() || n->as_string()->get().empty())
+        error(*n, where + ".origin_pull_subject",
+              "expected the certificate's subject CN or a DNS name of its subjectAltName");
+      else if (!edge.require_origin_pull && !t.get("require_origin_pull"))
+        error(*n, where + ".origin_pull_subject", "only used with require_origin_pull = true");
+      else
+        edge.origin_pull_subject = n->as_string()->get();
+    }
+  }
+
   void read_route(const toml::table& t, const std::string& where, RouteEdge& edge) {
     if (const toml::node* n = t.get("https_redirect")) {
       if (!n->is_boolean())
@@ -264,7 +348,9 @@ void read_edge_config(const toml::table& root, const std::string& path, Config& 
                    reader.read_tcp(t, where, config.listeners[i].edge);
                  });
   for_each_table(root, "route", [&](const toml::table& t, const std::string& where, std::size_t i) {
-    if (i < config.routes.size()) reader.read_route(t, where, config.routes[i].edge);
+    if (i >= config.routes.size()) return;
+    reader.read_route(t, where, config.routes[i].edge);
+    reader.read_origin_pull(t, where, config, config.routes[i]);
   });
 }
 

@@ -5,9 +5,11 @@
 // Keys (docs/config.md):
 //   [[listener]] proxy_protocol = "off" | "v1" | "v2" | "any", proxy_protocol_from = [CIDRs],
 //                proxy_header_timeout = "5s", tls = true, http2 = true, h2c = false,
+//                client_ca = "FILE" | client_auth = "cloudflare", client_auth_required = true,
 //                [[listener.certificate]] cert = "...", key = "...", default = true,
 //                certificates = "acme" (acme_config.h)
-//   [[route]]    https_redirect = true, https_port = 8443
+//   [[route]]    https_redirect = true, https_port = 8443,
+//                require_origin_pull = true, origin_pull_subject = "NAME"
 // Values are validated when read (edge_reader.h); a Config holding them is always valid.
 #pragma once
 
@@ -51,6 +53,22 @@ struct CertificateFiles {
   bool is_default = false;  // serves clients without SNI and names no certificate covers
 };
 
+// Client certificates on a TLS listener (Authenticated Origin Pulls, doorman/origin_pull.h).
+struct ClientAuth {
+  enum class Ca : uint8_t {
+    kOff,         // no certificate is requested
+    kCloudflare,  // client_auth = "cloudflare": the bundled zone-level origin-pull CA
+    kFile,        // client_ca = "FILE": a PEM bundle (a per-zone CA of the operator's)
+  };
+  Ca ca = Ca::kOff;
+  std::string ca_file;  // kFile
+  // true: a connection without a certificate that verifies fails its handshake. false: the
+  // certificate is requested, and the verification result is recorded per connection for the
+  // routes that require origin pull (the others serve the connection as usual).
+  bool required = true;
+  bool enabled() const { return ca != Ca::kOff; }
+};
+
 struct ListenerEdge {
   ProxyProtocolMode proxy_protocol = ProxyProtocolMode::kOff;
   // Socket peers allowed to send the header, as written and compiled; empty = every peer.
@@ -66,6 +84,7 @@ struct ListenerEdge {
   // beside any [[listener.certificate]] (which win for the names they cover).
   bool acme = false;
   std::shared_ptr<const tls::TlsContext> tls_context;  // set iff tls
+  ClientAuth client_auth;  // client_ca / client_auth / client_auth_required (TLS only)
   // HTTP/2 (h2/serve_h2.h): offered by ALPN on TLS listeners unless http2 = false; h2c = true
   // accepts it with prior knowledge on a plain listener (for a front proxy that speaks h2c).
   bool http2 = true;
@@ -82,6 +101,11 @@ struct RouteEdge {
   // connections are never pooled (a kept-alive connection would carry one client's header
   // for another's requests).
   UpstreamProxyProtocol upstream_proxy_protocol = UpstreamProxyProtocol::kOff;
+  // Authenticated Origin Pulls (cloudflare-proxy and auto only): a request from a Cloudflare
+  // address is 403 unless its connection presented a client certificate that verified against
+  // the listener's client CA and, when origin_pull_subject is set, names it (CN or SAN).
+  bool require_origin_pull = false;
+  std::string origin_pull_subject;
 };
 
 }  // namespace doorman::config

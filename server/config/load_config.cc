@@ -314,7 +314,7 @@ class Loader {
     check_keys(t, where,
                {"address", "proxy_protocol", "proxy_protocol_from", "proxy_header_timeout", "tls",
                 "certificate", "certificates", "mode", "upstream", "upstream_proxy_protocol",
-                "http2", "h2c"});
+                "http2", "h2c", "client_ca", "client_auth", "client_auth_required"});
     ListenerSection listener;
     listener.line = static_cast<int>(t.source().begin.line);
     auto address = get_string(t, where, "address");
@@ -332,10 +332,11 @@ class Loader {
   }
 
   void read_route(const toml::table& t, const std::string& where, Config& config) {
-    check_keys(t, where,
-               {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
-                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit", "https_redirect",
-                "https_port", "upstream_proxy_protocol"});
+    check_keys(
+        t, where,
+        {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
+         "client_ip_header", "trusted_hops", "max_body_size", "rate_limit", "https_redirect",
+         "https_port", "upstream_proxy_protocol", "require_origin_pull", "origin_pull_subject"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

@@ -61,6 +61,7 @@ void Stream::start() {
   s.listener = c.listener;
   s.peer_from_proxy_protocol = c.peer_from_proxy_protocol;
   if (c.proxy_header) s.proxy_header = std::make_unique<ProxyHeader>(*c.proxy_header);
+  s.client_certificate = c.client_certificate;  // origin pull: the connection's verdict
   s.h2_stream_id = static_cast<uint32_t>(id_);
   const config::LimitsSection& limits = s.snapshot->config.limits;
   s.ensure_buffers();

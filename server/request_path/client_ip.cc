@@ -1,5 +1,7 @@
 #include "request_path/client_ip.h"
 
+#include "tls/client_certificate.h"
+
 namespace doorman::request_path {
 
 bool resolve_identity(const runtime::Session& s, Exchange& x) {
@@ -16,6 +18,13 @@ bool resolve_identity(const runtime::Session& s, Exchange& x) {
   request.headers = x.head->headers();
   request.options.forwarded_header = s.snapshot->forwarded_header;
   request.options.trusted_hops = static_cast<uint32_t>(x.route->trusted_hops);
+  // Authenticated Origin Pulls: the route's requirement and the connection's certificate.
+  request.origin_pull.required = x.route->edge.require_origin_pull;
+  request.origin_pull.subject = x.route->edge.origin_pull_subject;
+  if (const tls::ClientCertificate* cert = s.client_certificate.get()) {
+    request.origin_pull.certificate = cert->state;
+    request.origin_pull.names = cert->names;
+  }
   x.identity = resolve_client_ip(request);
   if (x.identity.accepted()) return true;
   x.reason = Reason::kForbidden;

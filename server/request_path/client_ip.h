@@ -1,6 +1,7 @@
 // Stage 3 of the request path: who the client is (DESIGN.md), per request, with the route's
 // source_ip mode. The decision comes from the identity library (doorman/client_ip.h); this stage
-// only supplies the snapshot's trusted and Cloudflare sets and the route's options. A rejected
+// only supplies the snapshot's trusted and Cloudflare sets, the route's options and the
+// connection's client-certificate verdict (origin pull; request_path/tls.h). A rejected
 // decision (strict modes) becomes a 403 local reply whose detail is the library's reason code
 // (untrusted-peer, not-cloudflare, ...); the app never sees the request.
 #pragma once

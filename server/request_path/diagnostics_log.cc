@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "request_path/rate_limit_note.h"
+#include "tls/client_certificate.h"
 
 namespace doorman::request_path {
 namespace {
@@ -301,6 +302,16 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
     l.null("tls_version");
     l.null("sni");
   }
+  // Authenticated Origin Pulls: the connection's client certificate (null where none was
+  // requested) and the route's origin-pull step (null where it did not run).
+  if (s.client_certificate)
+    l.string("client_cert", client_cert_state_name(s.client_certificate->state));
+  else
+    l.null("client_cert");
+  if (x.identity.origin_pull != OriginPullCheck::kNotRequired)
+    l.string("origin_pull", origin_pull_check_name(x.identity.origin_pull));
+  else
+    l.null("origin_pull");
   const double ms =
       x.head == nullptr
           ? 0.0

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "request_path/metrics_hook.h"
+#include "tls/client_certificate.h"
 #include "tls/tls_context.h"
 
 namespace doorman::request_path {
@@ -26,6 +27,9 @@ asio::awaitable<bool> accept_tls(runtime::Session& s, const config::ListenerEdge
   }
   // A TLS-ALPN-01 validation (RFC 8737 §3) ends with the handshake: no HTTP follows.
   if (edge.acme && tls::is_acme_tls_alpn(tls.native_handle())) co_return false;
+  // Recorded once: every request (and HTTP/2 stream) on the connection reads the same verdict.
+  if (edge.client_auth.enabled())
+    s.client_certificate = tls::read_client_certificate(tls.native_handle());
   co_return true;
 }
 

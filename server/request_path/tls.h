@@ -12,6 +12,10 @@
 //   certificates = "acme") ends the connection: the validation server reads nothing more.
 // - On success session.client reads and writes through TLS and the resolver is told
 //   tls_terminated (X-Forwarded-Proto: https, no HTTPS redirect).
+// - On a listener with client_ca / client_auth the client certificate's verdict (absent,
+//   verified, unverified) is recorded in session.client_certificate for the origin-pull step
+//   of request_path/client_ip.h. With client_auth_required = true a missing or bad
+//   certificate already failed the handshake (an alert, one stderr line).
 // Thread safety: the connection's worker thread only.
 #pragma once
 

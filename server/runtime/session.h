@@ -42,6 +42,9 @@
 namespace doorman::h2 {
 class Driver;  // h2/driver.h
 }
+namespace doorman::tls {
+struct ClientCertificate;  // tls/client_certificate.h
+}
 
 namespace doorman::runtime {
 
@@ -117,6 +120,10 @@ struct Session {
   const config::ListenerSection* listener = nullptr;  // set by Connection::start
   bool peer_from_proxy_protocol = false;
   std::unique_ptr<ProxyHeader> proxy_header;
+  // TLS listeners with client_ca / client_auth (request_path/tls.h): the connection's client
+  // certificate as verified once after the handshake; shared with its HTTP/2 streams. Null when
+  // no certificate was requested.
+  std::shared_ptr<const tls::ClientCertificate> client_certificate;
   // HTTP/2 (h2/): on the connection's session, its driver while it serves h2 (drain() goes
   // there); on a stream's session, the stream id (the logs' "protocol": "h2").
   h2::Driver* h2 = nullptr;

@@ -121,14 +121,36 @@ std::string configure_server_ctx(SSL_CTX* ctx, bool http2) {
 }
 
 TlsContext::BuildResult TlsContext::build(const std::vector<CertificateFiles>& files, bool http2,
-                                          bool acme) {
+                                          bool acme, const config::ClientAuth& client_auth) {
   BuildResult result;
+  std::shared_ptr<const ClientCa> client_ca;
+  if (client_auth.enabled()) {
+    // ACME contexts are shared by every listener (acme::IssuedCertificates) and carry no
+    // client CA, and OpenSSL verifies against the context the servername callback switched to.
+    if (acme) {
+      result.errors.push_back(
+          "client_ca / client_auth cannot be combined with certificates = \"acme\" (use the "
+          "certificate the front proxy trusts, e.g. a Cloudflare Origin CA certificate)");
+      return result;
+    }
+    ClientCa::LoadResult ca = ClientCa::load(client_auth);
+    if (!ca.error.empty()) {
+      result.errors.push_back(ca.error);
+      return result;
+    }
+    client_ca = std::move(ca.ca);
+  }
+  // The same settings on every context: the servername callback may switch to any of them.
+  const auto configure = [&](SSL_CTX* ctx) {
+    std::string e = configure_server_ctx(ctx, http2);
+    if (e.empty() && client_ca) e = client_ca->apply(ctx, client_auth.required);
+    return e;
+  };
   auto tls = std::make_shared<TlsContext>();
   tls->acme_ = acme;
   tls->http2_ = http2;
   if (!files.empty() || !acme) {
-    CertificateStore::LoadResult loaded = CertificateStore::load(
-        files, [http2](SSL_CTX* ctx) { return configure_server_ctx(ctx, http2); });
+    CertificateStore::LoadResult loaded = CertificateStore::load(files, configure);
     result.errors = std::move(loaded.errors);
     result.warnings = std::move(loaded.warnings);
     if (!result.errors.empty()) return result;
@@ -136,7 +158,8 @@ TlsContext::BuildResult TlsContext::build(const std::vector<CertificateFiles>& f
   }
   tls->context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX* base = tls->context_->native_handle();
-  if (const std::string e = configure_server_ctx(base, http2); !e.empty()) {
+  tls->client_ca_ = client_ca;
+  if (const std::string e = configure(base); !e.empty()) {
     result.errors.push_back(e);
     return result;
   }

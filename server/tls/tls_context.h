@@ -15,6 +15,10 @@
 // - TLS-ALPN-01 (RFC 8737 §3), ACME listeners only: a ClientHello offering "acme-tls/1" for a
 //   name with a pending challenge (acme::Challenges) gets the challenge certificate and the
 //   acme-tls/1 protocol; the connection ends after the handshake (request_path/tls.cc).
+// - Client certificates (Authenticated Origin Pulls): with a ClientAuth, every SSL_CTX of the
+//   listener requests one and verifies it against the listener's ClientCa (tls/client_ca.h);
+//   required = a handshake without a good one fails, optional = the verdict is recorded.
+//   Not combined with ACME certificates (build() refuses it).
 // - The handshake runs on `context()`; the servername callback switches the connection to the
 //   chosen certificate's SSL_CTX. Resumption state stays on the handshake context (OpenSSL
 //   keeps session_ctx), so resumption works across certificates.
@@ -28,6 +32,7 @@
 #include <vector>
 
 #include "tls/certificate_store.h"
+#include "tls/client_ca.h"
 
 namespace doorman::tls {
 
@@ -39,9 +44,10 @@ class TlsContext {
     std::vector<std::string> warnings;
   };
   // `http2`: ALPN offers h2 before http/1.1 (the listener's http2 key). `acme`: the listener
-  // also serves ACME certificates (then `files` may be empty).
+  // also serves ACME certificates (then `files` may be empty). `client_auth`: the listener's
+  // client_ca / client_auth keys (off by default).
   static BuildResult build(const std::vector<CertificateFiles>& files, bool http2 = true,
-                           bool acme = false);
+                           bool acme = false, const config::ClientAuth& client_auth = {});
 
   // Not const in Asio's API; the context itself is not modified after build().
   asio::ssl::context& context() const { return *context_; }
@@ -49,6 +55,8 @@ class TlsContext {
   const CertificateStore* store() const { return store_.get(); }
   bool acme() const { return acme_; }
   bool http2() const { return http2_; }
+  // The CA client certificates verify against; null when the listener requests none.
+  const ClientCa* client_ca() const { return client_ca_.get(); }
 
   TlsContext() = default;
   TlsContext(const TlsContext&) = delete;
@@ -59,6 +67,7 @@ class TlsContext {
   std::unique_ptr<CertificateStore> store_;
   bool acme_ = false;
   bool http2_ = true;
+  std::shared_ptr<const ClientCa> client_ca_;
 };
 
 // Applies the shared settings (versions, ALPN, sessions) to one SSL_CTX; "" on success.
