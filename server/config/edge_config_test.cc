@@ -107,6 +107,17 @@ TEST(EdgeConfig, ListenerErrorsNameFileLineAndKey) {
   }
 }
 
+TEST(EdgeConfig, ClientAuthIsNotCombinedWithAcmeCertificates) {
+  // ACME certificate contexts are shared by all listeners and carry no client CA.
+  const auto r = load_config_text(
+      with_listener("tls = true\ncertificates = \"acme\"\nclient_auth = \"cloudflare\""), "t.toml");
+  ASSERT_FALSE(r.config);
+  bool named = false;
+  for (const std::string& e : r.errors)
+    named = named || e.find("cannot be combined with certificates = \"acme\"") != std::string::npos;
+  EXPECT_TRUE(named) << r.errors[0];
+}
+
 TEST(EdgeConfig, UpstreamProxyProtocol) {
   auto r = load_config_text(with_route("upstream_proxy_protocol = \"v2\""), "t.toml");
   ASSERT_TRUE(r.config) << r.errors[0];
