@@ -78,15 +78,6 @@ std::vector<uint8_t> sha256(std::string_view bytes) {
   return digest;
 }
 
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
-
 std::expected<PkeyPtr, std::string> generate_key(KeyType type) {
   PkeyPtr key(type == KeyType::kRsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
   if (!key) return std::unexpected("cannot generate a key: " + openssl_error());

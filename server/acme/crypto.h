@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "tls/openssl_text.h"
+
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -41,8 +43,7 @@ inline std::string base64url(std::string_view text) {
   return base64url({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 std::vector<uint8_t> sha256(std::string_view bytes);
-// OpenSSL's queued error as text (and the queue cleared); "unknown error" when empty.
-std::string openssl_error();
+using tls::openssl_error;  // tls/openssl_text.h
 
 std::expected<PkeyPtr, std::string> generate_key(KeyType type);
 std::expected<std::string, std::string> key_to_pem(EVP_PKEY* key);

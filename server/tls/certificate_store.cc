@@ -1,5 +1,7 @@
 #include "tls/certificate_store.h"
 
+#include "tls/openssl_text.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -8,23 +10,6 @@
 
 namespace doorman::tls {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
-
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
 
 bool readable(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -44,8 +29,8 @@ std::vector<std::string> certificate_names(X509* cert) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
       if (name->type != GEN_DNS) continue;
       const ASN1_IA5STRING* dns = name->d.dNSName;
-      names.push_back(lowercase({reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                                 static_cast<std::size_t>(ASN1_STRING_length(dns))}));
+      names.push_back(lowercase_dns_name({reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                          static_cast<std::size_t>(ASN1_STRING_length(dns))}));
     }
     GENERAL_NAMES_free(sans);
   }
@@ -55,8 +40,8 @@ std::vector<std::string> certificate_names(X509* cert) {
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (index >= 0) {
     const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-    names.push_back(lowercase({reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
-                               static_cast<std::size_t>(ASN1_STRING_length(cn))}));
+    names.push_back(lowercase_dns_name({reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
+                                        static_cast<std::size_t>(ASN1_STRING_length(cn))}));
   }
   return names;
 }

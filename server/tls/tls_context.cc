@@ -1,5 +1,7 @@
 #include "tls/tls_context.h"
 
+#include "tls/openssl_text.h"
+
 #include <openssl/err.h>
 
 #include "acme/challenges.h"
@@ -62,14 +64,6 @@ int note_acme_tls(SSL* ssl, int*, void*) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-std::string lowercase_name(std::string_view name) {
-  std::string out(name.substr(0, 255));
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
-
 int fail_unrecognized(int* alert, const char* sni, const char* why) {
   std::fprintf(stderr, "doorman: tls: no certificate for server name '%.255s'%s\n", sni ? sni : "",
                why);
@@ -86,7 +80,7 @@ int select_certificate(SSL* ssl, int* alert, void* arg) {
   std::shared_ptr<SSL_CTX> acme_ctx;  // keeps an ACME context alive until SSL_set_SSL_CTX
   if (tls->acme() && SSL_get_ex_data(ssl, acme_tls_index()) != nullptr) {
     // A TLS-ALPN-01 validation: only the pending challenge's certificate will do.
-    acme_ctx = acme::Challenges::shared().alpn(lowercase_name(name));
+    acme_ctx = acme::Challenges::shared().alpn(lowercase_dns_name(name.substr(0, 255)));
     if (!acme_ctx) return fail_unrecognized(alert, sni, " (acme-tls/1: no pending challenge)");
     chosen = acme_ctx.get();
   }
