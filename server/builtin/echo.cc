@@ -56,8 +56,8 @@ std::string describe(const runtime::Session& s, const request_path::Exchange& x,
 asio::awaitable<void> serve_echo(runtime::Session& s, request_path::Exchange& x) {
   // What goes on the wire to an app, byte for byte.
   std::string wire;
-  wire.reserve(s.request_pieces.size());
-  for (std::string_view piece : s.request_pieces.pieces()) wire += piece;
+  wire.reserve(s.ws->request_pieces.size());
+  for (std::string_view piece : s.ws->request_pieces.pieces()) wire += piece;
   RequestHeadParser parser(
       RequestParseOptions{.max_head_size = wire.size() + 1, .max_target_length = wire.size() + 1});
   const HeadProgress parsed = parser.parse(wire);

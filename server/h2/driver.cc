@@ -92,9 +92,9 @@ asio::awaitable<void> Driver::read_loop(std::string_view initial) {
   s.in.begin = s.in.end = 0;
   while (ok && !writing_done_) {
     auto [ec, n] =
-        co_await s.client.async_read_some(asio::buffer(s.in.data.get(), s.in.capacity), kNoThrow);
+        co_await s.client.async_read_some(asio::buffer(s.in.data, s.in.capacity), kNoThrow);
     if (ec || n == 0) break;
-    ok = feed(std::string_view(s.in.data.get(), n));
+    ok = feed(std::string_view(s.in.data, n));
   }
   reading_done_ = true;
   // A client that is gone cannot read a GOAWAY either: end the writer too.

@@ -63,22 +63,14 @@ void Stream::start() {
   if (c.proxy_header) s.proxy_header = std::make_unique<ProxyHeader>(*c.proxy_header);
   s.client_certificate = c.client_certificate;  // origin pull: the connection's verdict
   s.h2_stream_id = static_cast<uint32_t>(id_);
-  const config::LimitsSection& limits = s.snapshot->config.limits;
-  s.ensure_buffers();
-  s.request_parser = RequestHeadParser(RequestParseOptions{
-      .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
-  s.response_parser =
-      ResponseHeadParser(ResponseParseOptions{.max_head_size = limits.max_head_size});
+  s.ensure_buffers();  // with parsers for the generation's [limits]
   // The whole head is here already; the timer bounds the stages up to the upstream.
   s.first_request = true;
   s.arm(Phase::kRequestHead, s.snapshot->config.timeouts.request_head);
   running_ = true;
   driver_.stream_started();
   auto self = shared_from_this();
-  asio::co_spawn(
-      context,
-      [self]() -> asio::awaitable<void> { co_await runtime::watch_session(*self->session_); },
-      asio::detached);
+  runtime::watch_session(*session_, self);
   asio::co_spawn(
       context, [self] { return self->serve(); }, asio::detached);
 }

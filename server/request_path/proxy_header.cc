@@ -51,7 +51,7 @@ asio::awaitable<bool> read_proxy_header(runtime::Session& s, const config::Liste
   // The input buffer is empty before the first request: peek into it, then take exactly the
   // header's bytes out of the socket (into the same place; they are not kept there).
   s.ensure_buffers();
-  const asio::mutable_buffer scratch(s.in.data.get(), std::min<std::size_t>(s.in.capacity, 4096));
+  const asio::mutable_buffer scratch(s.in.data, std::min<std::size_t>(s.in.capacity, 4096));
   std::string_view failure;
   for (;;) {
     s.idle = true;  // a drain may close a connection still waiting for its header

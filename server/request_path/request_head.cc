@@ -15,43 +15,46 @@ bool bytes_arrived(runtime::Session& s) {
   return s.client.socket().available(ec) > 0 && !ec;
 }
 
-// Waits, holding no buffer, until the next request's first byte can be read: an idle keep-alive
-// connection costs its socket and its Session only. Plain sockets only: a TLS stream may hold
-// bytes already taken from the socket, so it goes straight to its read.
-asio::awaitable<bool> wait_for_first_byte(runtime::Session& s) {
-  if (s.client.is_tls()) co_return true;
-  asio::error_code ec;
-  // Bytes already there (the client sent at once, or pipelined): no wait, no buffer churn.
-  if (s.client.socket().available(ec) > 0 || ec) co_return !ec;
+}  // namespace
+
+NextRequest prepare_next_request(runtime::Session& s) {
+  // A connection's first request: its head timer was armed at accept (a silent client is
+  // closed too); later ones wait keepalive_idle for their first byte.
+  if (!s.first_request && s.in.empty())
+    s.arm(Phase::kKeepAliveIdle, s.snapshot->config.timeouts.keepalive_idle);
+  if (s.in.empty() && s.closing && !bytes_arrived(s)) return NextRequest::kClose;
+  // Pipelined bytes are there already; a TLS stream may hold bytes already taken from the
+  // socket, so it goes straight to its read, workspace in hand.
+  if (!s.in.empty() || s.client.is_tls()) {
+    s.start_request();
+    return NextRequest::kReady;
+  }
+  // Idle: the workspace goes back to the pool while the first bytes are awaited (a drain
+  // cancels the read: s.idle).
   s.release_buffers();
   s.idle = true;
-  auto [wait_error] =
-      co_await s.client.socket().async_wait(runtime::Protocol::socket::wait_read, kNoThrow);
-  s.idle = false;
-  co_return !wait_error;
+  return NextRequest::kRead;
 }
 
-}  // namespace
+void take_first_bytes(runtime::Session& s, std::size_t n) {
+  s.idle = false;
+  // A reload completed before this request's first byte applies to it.
+  s.start_request();
+  std::memcpy(s.in.data, s.first_bytes.data(), n);
+  s.in.end = n;
+}
 
 asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x) {
   bool head_timer_armed = s.first_request;  // armed at accept: a silent client is closed too
   s.first_request = false;
-  if (!head_timer_armed && s.in.empty())
-    s.arm(Phase::kKeepAliveIdle, s.snapshot->config.timeouts.keepalive_idle);
-  // An HTTP/2 stream's head is in its pipe already; socket() is the carrying connection's.
-  if (s.in.empty() && !s.client.is_pipe()) {
-    if (s.closing && !bytes_arrived(s)) co_return HeadOutcome::kClosed;
-    if (!co_await wait_for_first_byte(s)) co_return HeadOutcome::kClosed;
-  }
-  // A reload completed before this request's first byte applies to it.
-  s.start_request();
+  s.start_request();  // (done already by await_next_request; an HTTP/2 stream's comes here)
   const config::TimeoutsSection& timeouts = s.snapshot->config.timeouts;
-  s.request_parser.reset();
+  s.ws->request_parser.reset();
   for (;;) {
     if (!s.in.empty()) {
-      const HeadProgress p = s.request_parser.parse(s.in.view());
+      const HeadProgress p = s.ws->request_parser.parse(s.in.view());
       if (p.complete()) {
-        const RequestHead& head = s.request_parser.head();
+        const RequestHead& head = s.ws->request_parser.head();
         x.started = std::chrono::steady_clock::now();
         x.head = &head;
         x.head_size = p.consumed;

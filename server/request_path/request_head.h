@@ -10,6 +10,13 @@
 //   keepalive_idle for the next request's first byte. A draining server closes idle connections.
 // - kInvalid sets x.reason (400/414/431/501/505 via local_reply.h); the connection is then
 //   answered and closed.
+// - An HTTP/1.1 connection calls prepare_next_request() first. kRead: it is idle and holds no
+//   workspace (runtime/workspace.h); the caller reads the first bytes into session.first_bytes
+//   (a read that finds them there already costs one call, one queued while nothing arrived costs
+//   none until something does) and hands them to take_first_bytes(), which takes a workspace
+//   and puts them in session.in. The read is the caller's own co_await, not a nested
+//   coroutine's: an idle connection's frames are part of what it costs. read_request_head()
+//   then parses (and reads the rest).
 #pragma once
 
 #include <asio.hpp>
@@ -21,6 +28,12 @@ namespace doorman::request_path {
 
 enum class HeadOutcome { kComplete, kClosed, kInvalid };
 
+// kClose: a draining server with no next request in sight. kReady: bytes are there (pipelined,
+// or a TLS stream, which reads for itself), workspace taken.
+enum class NextRequest { kRead, kReady, kClose };
+NextRequest prepare_next_request(runtime::Session& s);
+// REQUIRES: prepare_next_request() said kRead and n > 0 bytes were read into s.first_bytes.
+void take_first_bytes(runtime::Session& s, std::size_t n);
 asio::awaitable<HeadOutcome> read_request_head(runtime::Session& s, Exchange& x);
 
 }  // namespace doorman::request_path

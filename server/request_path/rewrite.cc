@@ -88,7 +88,7 @@ bool rewrite_request(runtime::Session& s, Exchange& x) {
                                                                         : ForwardedAction::kRemove;
   options.client_ip_header = x.route->client_ip_header;
   options.pass_identity = identity_headers_to_pass(x.identity);
-  auto planned = plan_request_rewrite(head, inputs, options, s.scratch, s.request_pieces);
+  auto planned = plan_request_rewrite(head, inputs, options, s.ws->scratch, s.ws->request_pieces);
   if (!planned) {
     x.reason = reason_for_parse_error(planned.error().code);
     x.reason_detail = error_code_name(planned.error().code);

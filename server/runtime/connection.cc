@@ -32,20 +32,37 @@ IpAddress peer_of(const Protocol::endpoint& ep, bool unix_listener) {
   return IpAddress();
 }
 
+// The stages before HTTP/1.1 requests; true when requests are to be served. A coroutine of its
+// own so that serve()'s frame, which an idle keep-alive connection keeps, does not hold these
+// stages' awaiters.
+asio::awaitable<bool> open_connection(Session& s) {
+  using namespace request_path;
+  const config::ListenerEdge& edge = s.listener->edge;
+  // 0. proxy_header: the PROXY header before anything else (closed on any failure).
+  bool serving = co_await read_proxy_header(s, edge);
+  // 0b. tls: the handshake on TLS listeners (closed on failure; not begun once draining).
+  if (serving) serving = !(s.closing && edge.tls) && co_await accept_tls(s, edge);
+  // tcp listeners relay bytes instead of serving HTTP (runtime/tcp_relay.h).
+  if (serving && edge.tcp.enabled) {
+    if (!s.closing) co_await relay_tcp(s);
+    serving = false;
+  }
+  // HTTP/2 (ALPN h2, or h2c prior knowledge): each stream runs serve_request (h2/serve_h2.h).
+  // A drain that began meanwhile is passed on: the driver sends GOAWAY at once.
+  if (serving && co_await h2::serve_if_h2(s)) serving = false;
+  co_return serving;
+}
+
 }  // namespace
 
 Connection::Connection(Worker& worker, Protocol::socket socket, const Protocol::endpoint& peer,
                        bool unix_listener)
     : session_(worker, worker.current(), std::move(socket), worker.context()) {
-  const config::LimitsSection& limits = session_.snapshot->config.limits;
   session_.unix_listener = unix_listener;
   session_.peer = peer_of(peer, unix_listener);
   session_.socket_peer = session_.peer;
-  // The byte buffers come with the first byte of the first request (Session::ensure_buffers).
-  session_.request_parser = RequestHeadParser(RequestParseOptions{
-      .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
-  session_.response_parser =
-      ResponseHeadParser(ResponseParseOptions{.max_head_size = limits.max_head_size});
+  // The workspace (buffers, parsers) comes with the first bytes of the first request
+  // (Session::ensure_buffers).
   worker.attach(this);
 }
 
@@ -62,12 +79,7 @@ void Connection::start(const config::ListenerSection& listener, uint64_t listene
   asio::co_spawn(
       session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
       asio::detached);
-  asio::co_spawn(
-      session_.worker.context(),
-      [self = shared_from_this()]() -> asio::awaitable<void> {
-        co_await watch_session(self->session_);
-      },
-      asio::detached);
+  watch_session(session_, shared_from_this());
 }
 
 void Connection::drain() {
@@ -86,24 +98,25 @@ void Connection::drain() {
 asio::awaitable<void> Connection::serve() {
   using namespace request_path;
   Session& s = session_;
-  const config::ListenerEdge& edge = s.listener->edge;
-  // 0. proxy_header: the PROXY header before anything else (closed on any failure).
-  bool serving = co_await read_proxy_header(s, edge);
-  // 0b. tls: the handshake on TLS listeners (closed on failure; not begun once draining).
-  if (serving) serving = !(s.closing && edge.tls) && co_await accept_tls(s, edge);
-  // tcp listeners relay bytes instead of serving HTTP (runtime/tcp_relay.h).
-  if (serving && edge.tcp.enabled) {
-    if (!s.closing) co_await relay_tcp(s);
-    serving = false;
-  }
-  // HTTP/2 (ALPN h2, or h2c prior knowledge): each stream runs serve_request (h2/serve_h2.h).
-  // A drain that began meanwhile is passed on: the driver sends GOAWAY at once.
-  if (serving && co_await h2::serve_if_h2(s)) serving = false;
+  bool serving = co_await open_connection(s);
   // A draining server still serves a request already sent (read_request_head).
   while (serving) {
-    Exchange x;
-    // 1. request_head: read and parse the head (timeouts: request_head, keepalive_idle); the
-    // request's snapshot is the worker's current one from here on.
+    // 1. request_head: wait for the request's first bytes (holding no workspace while idle),
+    // then read and parse the head (timeouts: request_head, keepalive_idle); the request's
+    // snapshot is the worker's current one from here on.
+    const NextRequest next = prepare_next_request(s);
+    if (next == NextRequest::kClose) break;
+    if (next == NextRequest::kRead) {
+      auto [ec, n] =
+          co_await s.client.socket().async_read_some(asio::buffer(s.first_bytes), kNoThrow);
+      if (ec || n == 0) break;  // closed, idle timeout, or a drain cancelled the wait
+      take_first_bytes(s, n);
+    }
+    // The request's record lives in the workspace, not in this coroutine's frame: an idle
+    // connection does not carry it.
+    Exchange& x = s.ws->exchange;
+    std::destroy_at(&x);
+    ::new (static_cast<void*>(&x)) Exchange;  // default-initialized, as a local would be
     const HeadOutcome head = co_await read_request_head(s, x);
     if (head == HeadOutcome::kClosed) break;
     // 2-6. route, client_ip, redirect, rate_limit, rewrite, upstream, logs.

@@ -6,8 +6,8 @@ namespace doorman::runtime {
 
 std::size_t gather_pieces(Session& s, const HeadPieces& pieces, std::string_view body) {
   std::size_t n = 0;
-  for (std::string_view piece : pieces.pieces()) s.gather[n++] = asio::buffer(piece);
-  if (!body.empty()) s.gather[n++] = asio::buffer(body);
+  for (std::string_view piece : pieces.pieces()) s.ws->gather[n++] = asio::buffer(piece);
+  if (!body.empty()) s.ws->gather[n++] = asio::buffer(body);
   return n;
 }
 
@@ -23,8 +23,8 @@ asio::awaitable<void> send_local_reply(Session& s, request_path::Exchange& x) {
   if (s.closing) x.keep_alive = false;
   const std::string_view bytes = request_path::with_rate_limit_fields(
       render_local_reply(x.reason, x.reason_detail, x.head_request, !x.keep_alive,
-                         x.keep_alive && x.version == HttpVersion::k10, s.reply),
-      x.rate_limit, s.reply);
+                         x.keep_alive && x.version == HttpVersion::k10, s.ws->reply),
+      x.rate_limit, s.ws->reply);
   x.status = local_reply_for(x.reason).status;
   auto [ec, n] = co_await asio::async_write(s.client, asio::buffer(bytes), kNoThrow);
   if (ec) x.keep_alive = false;

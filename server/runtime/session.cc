@@ -3,25 +3,51 @@
 #include "runtime/worker.h"
 
 namespace doorman::runtime {
+namespace {
+
+// Moves the unread window of `buffer` to the front of `storage` (n bytes, at least its size).
+void rebind(ByteBuffer& buffer, char* storage, std::size_t n) {
+  const std::size_t size = buffer.size();
+  if (size != 0) std::memmove(storage, buffer.data + buffer.begin, size);
+  buffer.bind(storage, n);
+  buffer.end = size;
+}
+
+}  // namespace
+
+Session::~Session() {
+  if (ws) worker.workspaces().give(std::move(ws));
+}
 
 void Session::ensure_buffers() {
   const config::LimitsSection& limits = snapshot->config.limits;
-  // The head must fit with room to spare for the body bytes that arrive with it.
-  const std::size_t size = std::size_t{limits.max_head_size} + 16384;
-  if (in.capacity < size) {
-    // Pipelined bytes already read stay (a reload may have raised max_head_size meanwhile).
-    ByteBuffer bigger;
-    bigger.allocate(size);
-    if (!in.empty()) std::memcpy(bigger.data.get(), in.data.get() + in.begin, in.size());
-    bigger.end = in.size();
-    in = std::move(bigger);
+  if (!ws) {
+    ws = worker.workspaces().take(limits);
+    in.bind(ws->in_bytes.get(), ws->buffer_bytes);
+    out.bind(ws->out_bytes.get(), ws->buffer_bytes);
+    return;
   }
-  if (out.capacity < size && out.empty()) out.allocate(size);
+  if (ws->fits(limits)) return;
+  // A reload changed [limits] between two requests on this connection. Bytes already read (a
+  // pipelined request) stay; the buffers only grow, so they always fit.
+  const std::size_t size = Workspace::buffer_size(limits);
+  if (ws->buffer_bytes < size) {
+    std::unique_ptr<char[]> in_bytes(new char[size]);
+    std::unique_ptr<char[]> out_bytes(new char[size]);
+    rebind(in, in_bytes.get(), size);
+    rebind(out, out_bytes.get(), size);
+    ws->in_bytes = std::move(in_bytes);
+    ws->out_bytes = std::move(out_bytes);
+    ws->buffer_bytes = size;
+  }
+  ws->refit(limits);
 }
 
 void Session::release_buffers() {
-  if (in.empty()) in.release();
-  if (out.empty()) out.release();
+  if (!ws || !in.empty()) return;
+  in.unbind();
+  out.unbind();
+  worker.workspaces().give(std::move(ws));
 }
 
 bool Session::adopt_current_generation() {
@@ -38,13 +64,8 @@ void Session::start_request() {
     // here cannot go back into the new one.
     close_upstream();
     adopt_current_generation();
-    const config::LimitsSection& limits = snapshot->config.limits;
-    request_parser = RequestHeadParser(RequestParseOptions{
-        .max_head_size = limits.max_head_size, .max_target_length = limits.max_uri_length});
-    response_parser =
-        ResponseHeadParser(ResponseParseOptions{.max_head_size = limits.max_head_size});
   }
-  ensure_buffers();
+  ensure_buffers();  // the parsers are remade there if the new [limits] differ
 }
 
 }  // namespace doorman::runtime

@@ -2,10 +2,11 @@
 // the record of one request on it.
 //
 // Contract:
-// - A Session belongs to one Connection on one worker thread; its parsers and rewrite pieces are
-//   reused for every request on it. The byte buffers are allocated when a request's first byte
-//   is there (ensure_buffers) and released while a plain connection waits idle for the next one
-//   (release_buffers), so an idle keep-alive connection holds no buffer.
+// - A Session belongs to one Connection on one worker thread. The memory a request works in
+//   (parsers, rewrite pieces, byte buffers: runtime/workspace.h) is taken from the worker's pool
+//   when a request's first bytes are there (ensure_buffers) and given back while a plain
+//   connection waits idle for the next one (release_buffers), so an idle keep-alive connection
+//   holds its socket, this Session and its coroutine frames only.
 // - `generation` is the snapshot (and upstream pool) of the request in flight; `snapshot` points
 //   into it. start_request() picks up the worker's current generation at a request boundary, so
 //   a reload never changes the configuration under a request (runtime/generation.h). An HTTP/2
@@ -37,6 +38,7 @@
 #include "runtime/client_stream.h"
 #include "runtime/generation.h"
 #include "runtime/snapshot.h"
+#include "runtime/workspace.h"
 #include "upstream/pool.h"
 
 namespace doorman::h2 {
@@ -51,26 +53,26 @@ namespace doorman::runtime {
 class Worker;
 using Protocol = asio::generic::stream_protocol;
 inline constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+// Bytes an idle connection reads before it takes a workspace (a typical API request's head).
+inline constexpr std::size_t kFirstReadSize = 256;
 
-// A fixed-capacity byte buffer with a window [begin, end) of unconsumed bytes.
+// A fixed-capacity byte buffer with a window [begin, end) of unconsumed bytes. Its storage is
+// the session's workspace's (runtime/workspace.h): unbound (null, capacity 0) while it has none.
 struct ByteBuffer {
-  std::unique_ptr<char[]> data;
+  char* data = nullptr;
   std::size_t capacity = 0;
   std::size_t begin = 0;
   std::size_t end = 0;
 
-  void allocate(std::size_t n) {
-    data.reset(new char[n]);  // not make_unique: no need to zero what reads overwrite
+  void bind(char* storage, std::size_t n) {
+    data = storage;
     capacity = n;
     begin = end = 0;
   }
-  void release() {
-    data.reset();
-    capacity = begin = end = 0;
-  }
+  void unbind() { bind(nullptr, 0); }
   std::size_t size() const { return end - begin; }
   bool empty() const { return begin == end; }
-  std::string_view view() const { return {data.get() + begin, end - begin}; }
+  std::string_view view() const { return {data + begin, end - begin}; }
   void consume(std::size_t n) {
     begin += n;
     if (begin == end) begin = end = 0;
@@ -78,11 +80,11 @@ struct ByteBuffer {
   // Moves the window to the front so a read has room; views into the old place die.
   void compact() {
     if (begin == 0) return;
-    std::memmove(data.get(), data.get() + begin, end - begin);
+    std::memmove(data, data + begin, end - begin);
     end -= begin;
     begin = 0;
   }
-  asio::mutable_buffer free_space() { return {data.get() + end, capacity - end}; }
+  asio::mutable_buffer free_space() { return {data + end, capacity - end}; }
   bool full() const { return end == capacity; }
 };
 
@@ -104,6 +106,9 @@ struct Session {
         accepted_with(generation->snapshot),
         client(std::move(socket)),
         watchdog(context) {}
+  ~Session();  // gives the workspace back
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   Worker& worker;
   std::shared_ptr<Generation> generation;  // of the request in flight
@@ -131,13 +136,12 @@ struct Session {
 
   ByteBuffer in;
   ByteBuffer out;
-  RequestHeadParser request_parser;
-  ResponseHeadParser response_parser;
-  HeadPieces request_pieces;
-  HeadPieces response_pieces;
-  std::array<char, kRewriteScratchSize> scratch;
-  std::array<char, 512> reply;  // local replies and small heads doorman writes
-  std::array<asio::const_buffer, HeadPieces::kMaxPieces + 1> gather;  // one writev per head
+  // The parsers, rewrite pieces, scratch, gather array and in/out's storage: held from a
+  // request's first bytes until the connection waits idle again (ensure_buffers).
+  std::unique_ptr<Workspace> ws;
+  // An idle plain connection reads the next request's first bytes here, holding no workspace:
+  // a small request arrives with one read and no extra call to ask whether bytes are there.
+  std::array<char, kFirstReadSize> first_bytes;
   std::unique_ptr<upstream::UpstreamConnection> upstream;
 
   asio::steady_timer watchdog;
@@ -166,8 +170,11 @@ struct Session {
   }
   void disarm() { phase = Phase::kNone; }
   upstream::Pool& pool() { return generation->pool; }
-  // Buffers and parser limits for the generation's [limits]; kept while they are allocated.
+  // A workspace (buffers, parsers) for the generation's [limits]: taken from the worker's pool
+  // if the session has none; refitted, keeping unread bytes, if a reload changed the limits.
   void ensure_buffers();
+  // Gives the workspace back to the worker's pool unless client bytes wait unread in `in`
+  // (what `out` holds then belongs to a finished response).
   void release_buffers();
   // At a request boundary: adopt the worker's current generation (a reload since the last
   // request takes effect here) and make sure the buffers are there.
@@ -189,9 +196,10 @@ struct Session {
     client.socket().set_option(asio::socket_base::linger(true, 0), ignored);
     client.close(ignored);
   }
+  // close() alone sends the FIN (or the RST when unread bytes remain) as shutdown() would: no
+  // process shares the descriptor.
   void close_client() {
     asio::error_code ignored;
-    client.shutdown(Protocol::socket::shutdown_both, ignored);
     client.close(ignored);
   }
 };

@@ -28,6 +28,7 @@
 #include "runtime/generation.h"
 #include "runtime/listener.h"
 #include "runtime/snapshot.h"
+#include "runtime/workspace.h"
 
 namespace doorman::runtime {
 
@@ -72,17 +73,23 @@ class Worker {
   // This worker's counters (metrics/worker_metrics.h); the admin listener copies them by
   // posting onto context(), never by reading them from its own thread.
   metrics::WorkerMetrics& metrics() { return metrics_; }
+  // Request workspaces (runtime/workspace.h), reused by this worker's connections.
+  WorkspacePool& workspaces() { return workspaces_; }
   bool draining() const { return draining_; }
   void attach(Connection* connection) { connections_.insert(connection); }
   void detach(Connection* connection) { connections_.erase(connection); }
 
  private:
+  // Whether accepted TCP sockets come with TCP_NODELAY from the listener (Linux copies it), seen
+  // on the first one; if not, it is set on each.
+  enum class NoDelay : uint8_t { kUnknown, kInherited, kPerSocket };
   struct Slot {
     uint64_t id = 0;
     Acceptor acceptor;
     const config::ListenerSection* section = nullptr;  // in current_'s snapshot
     bool is_unix = false;
     bool closed = false;
+    NoDelay no_delay = NoDelay::kUnknown;
   };
   asio::awaitable<void> accept_loop(std::shared_ptr<Slot> slot);
   void take_backlog(Slot& slot);
@@ -91,6 +98,7 @@ class Worker {
   void apply_now(WorkerUpdate& update);
 
   std::size_t index_;
+  WorkspacePool workspaces_;  // outlives context_ (the connections give theirs back)
   std::unique_ptr<asio::io_context> context_;
   std::shared_ptr<Generation> current_;
   metrics::WorkerMetrics metrics_;

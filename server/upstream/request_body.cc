@@ -56,7 +56,7 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
 
   // The head and whatever body bytes arrived with it.
   const std::size_t body_start = s.in.begin + x.head_size;
-  const std::string_view buffered(s.in.data.get() + body_start, s.in.end - body_start);
+  const std::string_view buffered(s.in.data + body_start, s.in.end - body_start);
   BodyStep step;
   if (framing.kind == BodyKind::kNone || (framing.kind == BodyKind::kContentLength && !remaining))
     step.done = true;
@@ -65,9 +65,9 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
   if (step.error != SendStatus::kOk) co_return step.error;
   if (upstream != nullptr) {
     const std::size_t n =
-        runtime::gather_pieces(s, s.request_pieces, buffered.substr(0, step.take));
+        runtime::gather_pieces(s, s.ws->request_pieces, buffered.substr(0, step.take));
     auto [ec, written] =
-        co_await asio::async_write(*upstream, std::span(s.gather.data(), n), kNoThrow);
+        co_await asio::async_write(*upstream, std::span(s.ws->gather.data(), n), kNoThrow);
     if (ec) {
       x.reason_detail = fault_detail(ec);
       co_return SendStatus::kUpstreamFailed;
@@ -99,7 +99,7 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
     if (step.error != SendStatus::kOk) co_return step.error;
     if (upstream != nullptr) {
       auto [wec, written] =
-          co_await asio::async_write(*upstream, asio::buffer(s.in.data.get(), step.take), kNoThrow);
+          co_await asio::async_write(*upstream, asio::buffer(s.in.data, step.take), kNoThrow);
       if (wec) {
         x.reason_detail = fault_detail(wec);
         co_return SendStatus::kUpstreamFailed;

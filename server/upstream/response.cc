@@ -24,14 +24,14 @@ enum class HeadRead { kComplete, kClosedEarly, kCutShort, kInvalid, kClientGone 
 asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
                                           std::size_t& head_size, bool& any_byte) {
   s.out.begin = s.out.end = 0;
-  s.response_parser.reset();
+  s.ws->response_parser.reset();
   s.arm(Phase::kUpstreamHead, s.snapshot->config.timeouts.upstream_response_head);
   for (;;) {
     if (!s.out.empty()) {
-      const HeadProgress p = s.response_parser.parse(s.out.view(), x.method);
+      const HeadProgress p = s.ws->response_parser.parse(s.out.view(), x.method);
       if (p.invalid()) co_return HeadRead::kInvalid;
       if (p.complete()) {
-        const ResponseHead& rh = s.response_parser.head();
+        const ResponseHead& rh = s.ws->response_parser.head();
         if (!rh.interim) {
           head_size = p.consumed;
           co_return HeadRead::kComplete;
@@ -39,11 +39,11 @@ asio::awaitable<HeadRead> read_final_head(Session& s, request_path::Exchange& x,
         const bool own_continue = rh.status == 100 && x.sent_continue;
         if (x.version == HttpVersion::k11 && !own_continue) {
           auto [ec, n] = co_await asio::async_write(
-              s.client, asio::buffer(s.out.data.get() + s.out.begin, p.consumed), kNoThrow);
+              s.client, asio::buffer(s.out.data + s.out.begin, p.consumed), kNoThrow);
           if (ec) co_return HeadRead::kClientGone;
         }
         s.out.consume(p.consumed);
-        s.response_parser.reset();
+        s.ws->response_parser.reset();
         continue;
       }
       if (s.out.full()) {
@@ -157,7 +157,7 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     }
     co_return ResponseStatus::kFailed;
   }
-  const ResponseHead& rh = s.response_parser.head();
+  const ResponseHead& rh = s.ws->response_parser.head();
   const bool tunnel = rh.switching_protocols;
   if (tunnel && !x.upgrade) {
     x.reason = Reason::kUpstreamBadResponse;  // 101 to a request that did not ask for it
@@ -172,17 +172,17 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
   options.keep_alive_http10 = x.keep_alive && x.version == HttpVersion::k10;
   options.drop_transfer_encoding = dechunk;
   std::array<char, 128> scratch;
-  if (!plan_response_rewrite(rh, options, scratch, s.response_pieces)) {
+  if (!plan_response_rewrite(rh, options, scratch, s.ws->response_pieces)) {
     x.status = 0;
     x.reason = Reason::kUpstreamBadResponse;
     co_return ResponseStatus::kFailed;
   }
-  request_path::add_rate_limit_fields(s.response_pieces, x.rate_limit);
+  request_path::add_rate_limit_fields(s.ws->response_pieces, x.rate_limit);
   x.status = rh.status;
   const bool upstream_keep_alive = rh.keep_alive;
 
   // Body bytes that came with the head go out in the same write.
-  std::string_view buffered(s.out.data.get() + s.out.begin + head_size, s.out.size() - head_size);
+  std::string_view buffered(s.out.data + s.out.begin + head_size, s.out.size() - head_size);
   uint64_t remaining = framing.kind == BodyKind::kContentLength ? framing.content_length : 0;
   ChunkedDecoder decoder;
   std::string_view first;
@@ -218,10 +218,10 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
       break;
   }
   if (tunnel) first = buffered;  // early tunnel bytes from the upstream
-  const std::size_t n = runtime::gather_pieces(s, s.response_pieces, first);
+  const std::size_t n = runtime::gather_pieces(s, s.ws->response_pieces, first);
   {
     auto [ec, written] =
-        co_await asio::async_write(s.client, std::span(s.gather.data(), n), kNoThrow);
+        co_await asio::async_write(s.client, std::span(s.ws->gather.data(), n), kNoThrow);
     if (ec) co_return ResponseStatus::kBroken;
   }
   x.bytes_out += first.size();

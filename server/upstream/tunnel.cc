@@ -18,15 +18,14 @@ asio::awaitable<void> copy(runtime::Session& s, From& from, To& to, runtime::Byt
   for (;;) {
     s.arm(Phase::kBodyIdle, idle);
     auto [rec, n] =
-        co_await from.async_read_some(asio::buffer(buffer.data.get(), buffer.capacity), kNoThrow);
+        co_await from.async_read_some(asio::buffer(buffer.data, buffer.capacity), kNoThrow);
     if (rec == asio::error::eof) {
       asio::error_code ignored;
       to.shutdown(Protocol::socket::shutdown_send, ignored);
       co_return;
     }
     if (rec) break;
-    auto [wec, written] =
-        co_await asio::async_write(to, asio::buffer(buffer.data.get(), n), kNoThrow);
+    auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.data, n), kNoThrow);
     if (wec) break;
     counter += n;
   }
