@@ -41,6 +41,9 @@ std::expected<Acceptor, std::string> bind_tcp(const Protocol::endpoint& endpoint
     if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
       ec = asio::error_code(errno, asio::system_category());
   }
+  // Accepted sockets copy TCP_NODELAY from the listener on Linux: one call here instead of one
+  // per connection (runtime/worker.cc checks that it was copied).
+  if (!ec) acceptor.set_option(asio::ip::tcp::no_delay(true), ec);
   if (!ec && endpoint.protocol().family() == AF_INET6) {
     // "[::]:80" means IPv6 only; list "0.0.0.0:80" too for IPv4.
     const int one = 1;

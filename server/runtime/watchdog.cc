@@ -30,15 +30,17 @@ void on_timeout(Session& s) {
 
 }  // namespace
 
-asio::awaitable<void> watch_session(Session& s) {
-  while (!s.done) {
-    const auto now = std::chrono::steady_clock::now();
-    if (s.phase != Phase::kNone && s.deadline <= now) on_timeout(s);
-    s.watchdog_wakes =
-        s.phase == Phase::kNone ? std::chrono::steady_clock::time_point::max() : s.deadline;
-    s.watchdog.expires_at(s.watchdog_wakes);
-    co_await s.watchdog.async_wait(kNoThrow);
-  }
+void watch_session(Session& s, std::shared_ptr<void> owner) {
+  if (s.done) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (s.phase != Phase::kNone && s.deadline <= now) on_timeout(s);
+  s.watchdog_wakes =
+      s.phase == Phase::kNone ? std::chrono::steady_clock::time_point::max() : s.deadline;
+  s.watchdog.expires_at(s.watchdog_wakes);
+  // Woken by the deadline, or cancelled by arm() (an earlier deadline) or at the end (s.done).
+  s.watchdog.async_wait([&s, owner = std::move(owner)](const asio::error_code&) mutable {
+    watch_session(s, std::move(owner));
+  });
 }
 
 }  // namespace doorman::runtime

@@ -1,5 +1,9 @@
 #include "runtime/worker.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <atomic>
 #include <cstdio>
@@ -21,6 +25,17 @@ void log_accept_failure(const asio::error_code& ec) {
   std::fprintf(stderr, "doorman: accept failed: %s; backing off (logged once a second)\n",
                ec.message().c_str());
 }
+
+// Asio marks a socket it accepted as "possibly a dup" of another descriptor, so closing it first
+// removes it from epoll (one more call per connection). An accepted socket is no dup (doorman
+// neither dup()s nor forks it), and close() alone removes it from epoll. The flag lives in
+// Asio's implementation state, reached through a pointer to the protected member (no cast).
+struct AcceptedSocket : Protocol::socket {
+  static void not_a_dup(Protocol::socket& socket) {
+    auto& impl = (socket.*(&AcceptedSocket::impl_)).get_implementation();
+    impl.state_ &= ~asio::detail::socket_ops::possible_dup;
+  }
+};
 
 }  // namespace
 
@@ -127,10 +142,22 @@ void Worker::admit(Slot& slot, Protocol::socket socket, const Protocol::endpoint
     refuse(std::move(socket));
     return;
   }
-  if (!slot.is_unix) {
-    asio::error_code ignored;
-    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (!slot.is_unix && slot.no_delay != NoDelay::kInherited) {
+    // The listener has TCP_NODELAY (runtime/listener.cc); Linux copies it to accepted sockets.
+    // Checked once per listener: where it is not copied, it is set on every socket.
+    if (slot.no_delay == NoDelay::kUnknown) {
+      int on = 0;
+      socklen_t size = sizeof on;
+      const bool copied =
+          ::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, &size) == 0 && on;
+      slot.no_delay = copied ? NoDelay::kInherited : NoDelay::kPerSocket;
+    }
+    if (slot.no_delay == NoDelay::kPerSocket) {
+      asio::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    }
   }
+  AcceptedSocket::not_a_dup(socket);
   auto connection = std::make_shared<Connection>(*this, std::move(socket), peer, slot.is_unix);
   connection->start(*slot.section, slot.id);
 }
