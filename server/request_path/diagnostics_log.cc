@@ -5,11 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <array>
-#include <charconv>
 #include <cstring>
 #include <ctime>
 
+#include "request_path/json_line.h"
 #include "request_path/rate_limit_note.h"
 #include "tls/client_certificate.h"
 
@@ -23,94 +22,11 @@ void on_sigusr1(int) {
   g_reopen.store(true);
 }
 
-// A fixed-size line; anything past the end is dropped (the line stays valid JSON because the
-// caller reserves room for the closing brace).
-// Bytes a JSON string carries as they are: printable ASCII but the quote and the backslash.
-constexpr std::array<bool, 256> kPlain = [] {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
-  return plain;
-}();
-
-class Line {
- public:
-  void raw(std::string_view s) {
-    const std::size_t n = std::min(s.size(), kRoom - size_);
-    std::memcpy(data_ + size_, s.data(), n);
-    size_ += n;
-  }
-  void key(std::string_view k) {
-    raw(size_ == 1 ? "\"" : ",\"");
-    raw(k);
-    raw("\":");
-  }
-  void string(std::string_view k, std::string_view v) {
-    key(k);
-    raw("\"");
-    for (std::size_t i = 0; i < v.size();) {
-      if (size_ + 6 > kRoom) break;
-      // A run of bytes that need no escape goes in one copy (as many as the per-byte rule
-      // below would have written before the line is full).
-      std::size_t j = i;
-      while (j < v.size() && kPlain[static_cast<unsigned char>(v[j])]) ++j;
-      if (j > i) {
-        const std::size_t n = std::min(j - i, kRoom - 5 - size_);
-        std::memcpy(data_ + size_, v.data() + i, n);
-        size_ += n;
-        i += n;
-        continue;
-      }
-      const unsigned char c = static_cast<unsigned char>(v[i++]);
-      if (c == '"' || c == '\\') {
-        data_[size_++] = '\\';
-        data_[size_++] = static_cast<char>(c);
-      } else if (c < 0x20 || c >= 0x7f) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        raw("\\u00");
-        data_[size_++] = kHex[c >> 4];
-        data_[size_++] = kHex[c & 15];
-      } else {
-        data_[size_++] = static_cast<char>(c);
-      }
-    }
-    raw("\"");
-  }
-  void null(std::string_view k) {
-    key(k);
-    raw("null");
-  }
-  void number(std::string_view k, uint64_t v) {
-    key(k);
-    char digits[24];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
-    raw(std::string_view(digits, static_cast<std::size_t>(end - digits)));
-  }
-  void boolean(std::string_view k, bool v) {
-    key(k);
-    raw(v ? "true" : "false");
-  }
-  void millis(std::string_view k, double ms) {
-    key(k);
-    char digits[32];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
-    raw(std::string_view(digits, static_cast<std::size_t>(end - digits)));
-  }
-  void address(std::string_view k, const IpAddress& a) {
-    char text[IpAddress::kMaxTextLength];
-    string(k, std::string_view(text, a.format_to(text)));
-  }
-  std::string_view finish() {
-    data_[size_++] = '}';
-    data_[size_++] = '\n';
-    return {data_, size_};
-  }
-
- private:
-  static constexpr std::size_t kSize = 2048;
-  static constexpr std::size_t kRoom = kSize - 2;  // '}' and '\n'
-  char data_[kSize] = {'{'};
-  std::size_t size_ = 1;
-};
+template <std::size_t N>
+void address(JsonLine& l, const JsonKey<N>& k, const IpAddress& a) {
+  char text[IpAddress::kMaxTextLength];
+  l.plain(k, std::string_view(text, a.format_to(text)));
+}
 
 }  // namespace
 
@@ -216,8 +132,9 @@ std::shared_ptr<DiagnosticsLog> make_diagnostics_log(const config::Config& confi
 }
 
 void log_diagnostics(runtime::Session& s, const Exchange& x) {
-  Line l;
+  JsonLine l;
   char time_text[40];
+  std::size_t time_size;
   {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -239,114 +156,109 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
     *p++ = static_cast<char>('0' + ms / 10 % 10);
     *p++ = static_cast<char>('0' + ms % 10);
     *p++ = 'Z';
-    *p = '\0';
+    time_size = static_cast<std::size_t>(p - time_text);
   }
-  l.string("time", time_text);
+  l.plain(JsonKey{"time"}, std::string_view(time_text, time_size));
   if (x.request_id[0])
-    l.string("request_id", std::string_view(x.request_id.data(),
-                                            strnlen(x.request_id.data(), x.request_id.size())));
+    l.string(
+        JsonKey{"request_id"},
+        std::string_view(x.request_id.data(), strnlen(x.request_id.data(), x.request_id.size())));
   else
-    l.null("request_id");
+    l.null(JsonKey{"request_id"});
   if (s.listener != nullptr)
-    l.string("listener", s.listener->address.text);
+    l.string(JsonKey{"listener"}, s.listener->address.text);
   else
-    l.null("listener");
+    l.null(JsonKey{"listener"});
   if (x.route != nullptr)
-    l.string("route", x.route->name);
+    l.string(JsonKey{"route"}, x.route->name);
   else
-    l.null("route");
-  l.string("host", x.log.host_view());
-  l.string("method", x.log.method_view());
-  l.string("path", x.log.target_view());
-  l.number("status", static_cast<uint64_t>(x.status));
-  l.number("bytes_in", x.bytes_in);
-  l.number("bytes_out", x.bytes_out);
+    l.null(JsonKey{"route"});
+  l.string(JsonKey{"host"}, x.log.host_view());
+  l.string(JsonKey{"method"}, x.log.method_view());
+  l.string(JsonKey{"path"}, x.log.target_view());
+  l.number(JsonKey{"status"}, static_cast<uint64_t>(x.status));
+  l.number(JsonKey{"bytes_in"}, x.bytes_in);
+  l.number(JsonKey{"bytes_out"}, x.bytes_out);
   if (x.identity.client_ip) {
-    l.address("client_ip", *x.identity.client_ip);
-    l.string("client_ip_source", client_ip_source_name(x.identity.source));
+    address(l, JsonKey{"client_ip"}, *x.identity.client_ip);
+    l.plain(JsonKey{"client_ip_source"}, client_ip_source_name(x.identity.source));
   } else {
-    l.null("client_ip");
-    l.null("client_ip_source");
+    l.null(JsonKey{"client_ip"});
+    l.null(JsonKey{"client_ip_source"});
   }
   if (s.unix_listener)
-    l.string("socket_peer", "unix");
+    l.plain(JsonKey{"socket_peer"}, "unix");
   else
-    l.address("socket_peer", s.socket_peer);
+    address(l, JsonKey{"socket_peer"}, s.socket_peer);
   if (s.peer_from_proxy_protocol)
-    l.address("proxy_source", s.peer);
+    address(l, JsonKey{"proxy_source"}, s.peer);
   else
-    l.null("proxy_source");
+    l.null(JsonKey{"proxy_source"});
   if (x.reason != Reason::kNone) {
-    l.string("reason", local_reply_for(x.reason).code);
-    if (!x.reason_detail.empty()) l.string("reason_detail", x.reason_detail);
+    l.plain(JsonKey{"reason"}, local_reply_for(x.reason).code);
+    if (!x.reason_detail.empty()) l.string(JsonKey{"reason_detail"}, x.reason_detail);
   } else {
-    l.null("reason");
+    l.null(JsonKey{"reason"});
   }
   // The framing the request came in: an HTTP/2 stream runs the same stages (h2/stream.h).
   if (s.h2_stream_id != 0) {
-    l.string("protocol", "h2");
-    l.number("h2_stream", s.h2_stream_id);
+    l.plain(JsonKey{"protocol"}, "h2");
+    l.number(JsonKey{"h2_stream"}, s.h2_stream_id);
   } else {
-    l.string("protocol", x.version == HttpVersion::k10 ? "http/1.0" : "http/1.1");
-    l.null("h2_stream");
+    l.plain(JsonKey{"protocol"}, x.version == HttpVersion::k10 ? "http/1.0" : "http/1.1");
+    l.null(JsonKey{"h2_stream"});
   }
   if (auto* tls = s.client.tls()) {
     SSL* ssl = tls->native_handle();
-    l.string("tls_version", SSL_get_version(ssl));
+    l.plain(JsonKey{"tls_version"}, SSL_get_version(ssl));
     const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (sni != nullptr)
-      l.string("sni", sni);
+      l.string(JsonKey{"sni"}, sni);
     else
-      l.null("sni");
+      l.null(JsonKey{"sni"});
   } else {
-    l.null("tls_version");
-    l.null("sni");
+    l.null(JsonKey{"tls_version"});
+    l.null(JsonKey{"sni"});
   }
   // Authenticated Origin Pulls: the connection's client certificate (null where none was
   // requested) and the route's origin-pull step (null where it did not run).
   if (s.client_certificate)
-    l.string("client_cert", client_cert_state_name(s.client_certificate->state));
+    l.plain(JsonKey{"client_cert"}, client_cert_state_name(s.client_certificate->state));
   else
-    l.null("client_cert");
+    l.null(JsonKey{"client_cert"});
   if (x.identity.origin_pull != OriginPullCheck::kNotRequired)
-    l.string("origin_pull", origin_pull_check_name(x.identity.origin_pull));
+    l.plain(JsonKey{"origin_pull"}, origin_pull_check_name(x.identity.origin_pull));
   else
-    l.null("origin_pull");
-  const double ms =
-      x.head == nullptr
-          ? 0.0
-          : std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - x.started)
-                .count();
-  l.millis("duration_ms", ms);
+    l.null(JsonKey{"origin_pull"});
+  l.millis(JsonKey{"duration_ms"}, x.head == nullptr
+                                       ? std::chrono::steady_clock::duration::zero()
+                                       : std::chrono::steady_clock::now() - x.started);
   // The upstream stage's clock readings (Exchange::upstream_timing): null for what did not
   // happen, never a made-up number. A pooled connection has no connect time.
   const UpstreamTiming& t = x.upstream_timing;
   using TimePoint = UpstreamTiming::TimePoint;
-  const auto between = [](TimePoint from, TimePoint to) {
-    return std::chrono::duration<double, std::milli>(to - from).count();
-  };
   if (t.connected != TimePoint{})
-    l.millis("upstream_connect_ms", between(t.connect_started, t.connected));
+    l.millis(JsonKey{"upstream_connect_ms"}, t.connected - t.connect_started);
   else
-    l.null("upstream_connect_ms");
+    l.null(JsonKey{"upstream_connect_ms"});
   if (t.head_sent != TimePoint{} && t.first_byte != TimePoint{})
-    l.millis("upstream_ttfb_ms", between(t.head_sent, t.first_byte));
+    l.millis(JsonKey{"upstream_ttfb_ms"}, t.first_byte - t.head_sent);
   else
-    l.null("upstream_ttfb_ms");
+    l.null(JsonKey{"upstream_ttfb_ms"});
   if (t.used()) {
-    l.boolean("upstream_reused", t.reused);
-    l.boolean("upstream_retried", x.retried);
+    l.boolean(JsonKey{"upstream_reused"}, t.reused);
+    l.boolean(JsonKey{"upstream_retried"}, x.retried);
   } else {
-    l.null("upstream_reused");
-    l.null("upstream_retried");
+    l.null(JsonKey{"upstream_reused"});
+    l.null(JsonKey{"upstream_retried"});
   }
   // The upstream answered: a relayed response, even one it broke after its head went out.
   const bool relayed = x.reason == Reason::kNone || x.reason == Reason::kUpstreamTruncated;
   if (x.route_runtime != nullptr && x.status != 0 && relayed)
-    l.string("upstream", s.snapshot->upstreams[x.route_runtime->upstream_index].text);
+    l.string(JsonKey{"upstream"}, s.snapshot->upstreams[x.route_runtime->upstream_index].text);
   else
-    l.null("upstream");
-  l.string("rate_limit", rate_limit_outcome_name(x.rate_limit.outcome));
+    l.null(JsonKey{"upstream"});
+  l.plain(JsonKey{"rate_limit"}, rate_limit_outcome_name(x.rate_limit.outcome));
   s.snapshot->diagnostics->write(l.finish());
 }
 
