@@ -15,6 +15,8 @@
 #   second-worker    workers = 2 against workers = 1 (the peers keep one worker each; on a 2-core
 #                    machine that also runs wrk and the origin this shows how much a second
 #                    worker can take, not how doorman scales on free cores).
+#   other-binary     the binary named by $AB_OTHER (e.g. an io_uring build, or a change) against
+#                    DOORMAN_BINARY, same config (diagnostics log on).
 #
 # Usage: bench/feature_ab.sh FEATURE DOORMAN_BINARY [ROUNDS (even, default 10)] [SCENARIO] [HARNESS_DIR]
 # Prints the per-round ratios and the result; the harness's JSON is kept in $TMPDIR.
@@ -24,8 +26,9 @@ doorman=$(realpath "$2")
 rounds=${3:-10}
 scenario=${4:-ka-small}
 harness=${5:-$(dirname "$0")/../../shared/bench}
-case $feature in rate-limit | diagnostics-log | second-worker) ;; *) echo "unknown FEATURE '$feature'" >&2; exit 2 ;; esac
+case $feature in rate-limit | diagnostics-log | second-worker | other-binary) ;; *) echo "unknown FEATURE '$feature'" >&2; exit 2 ;; esac
 [ $((rounds % 2)) -eq 0 ] || { echo "ROUNDS must be even" >&2; exit 2; }
+[ "$feature" != other-binary ] || [ -x "${AB_OTHER:-}" ] || { echo "other-binary needs AB_OTHER=BINARY" >&2; exit 2; }
 state=$(mktemp -d)
 json="${TMPDIR:-/tmp}/doorman-$feature-ab-$(date +%Y%m%d-%H%M%S).json"
 
@@ -41,6 +44,7 @@ case $AB_FEATURE in
   rate-limit) [ "$variant" = off ] || limit='rate_limit = { requests = 1000000, per = "1s", burst = 1000000 }' ;;
   diagnostics-log) [ "$variant" = off ] || diagnostics=stdout ;;
   second-worker) diagnostics=stdout; [ "$variant" = off ] || workers=2 ;;
+  other-binary) diagnostics=stdout; [ "$variant" = off ] || AB_DOORMAN=$AB_OTHER ;;
 esac
 cat > "$BENCH_WORKDIR/doorman.toml" <<TOML
 [server]
@@ -59,7 +63,7 @@ TOML
 exec "$AB_DOORMAN" serve --config "$BENCH_WORKDIR/doorman.toml"
 EOF2
 
-export AB_STATE=$state AB_DOORMAN=$doorman AB_FEATURE=$feature
+export AB_STATE=$state AB_DOORMAN=$doorman AB_FEATURE=$feature AB_OTHER=$(realpath "${AB_OTHER:-/dev/null}")
 "$harness/run.sh" --candidate "bash $state/candidate.sh" --targets haproxy,candidate \
   --scenarios "$scenario" --rounds "$rounds" --json "$json" >&2
 
