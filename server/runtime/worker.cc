@@ -5,25 +5,27 @@
 #include <sys/socket.h>
 
 #include <asio/experimental/as_tuple.hpp>
-#include <atomic>
 #include <cstdio>
 
 #include "local_reply.h"
+#include "runtime/accept_backoff.h"
 #include "runtime/connection.h"
 
 namespace doorman::runtime {
 namespace {
 
-// Out of descriptors shows on every worker at once: one line a second for the server.
-void log_accept_failure(const asio::error_code& ec) {
-  static std::atomic<int64_t> last_logged{0};
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  int64_t last = last_logged.load(std::memory_order_relaxed);
-  if (now <= last || !last_logged.compare_exchange_strong(last, now)) return;
-  std::fprintf(stderr, "doorman: accept failed: %s; backing off (logged once a second)\n",
-               ec.message().c_str());
+// Out of descriptors shows on every worker and listener at once: one line a second for the
+// server, with the failures it stands for.
+void log_accept_failure(const std::string& listener, const asio::error_code& ec,
+                        std::chrono::milliseconds pause) {
+  static AcceptFailureLog log;
+  const uint64_t failures = log.note(std::chrono::steady_clock::now());
+  if (failures == 0) return;
+  std::fprintf(stderr,
+               "doorman: accept failed on %s: %s; connections wait in the listen backlog, "
+               "retrying in %lld ms (%llu failed accepts since the last line)\n",
+               listener.c_str(), ec.message().c_str(), static_cast<long long>(pause.count()),
+               static_cast<unsigned long long>(failures));
 }
 
 // Asio marks a socket it accepted as "possibly a dup" of another descriptor, so closing it first
@@ -176,20 +178,26 @@ void Worker::refuse(Protocol::socket socket) {
 }
 
 asio::awaitable<void> Worker::accept_loop(std::shared_ptr<Slot> slot) {
-  asio::steady_timer backoff(*context_);
+  asio::steady_timer pause(*context_);
+  AcceptBackoff backoff;
   Protocol::endpoint peer;
   while (!draining_ && !slot->closed) {
     auto [ec, socket] = co_await slot->acceptor.async_accept(peer, kNoThrow);
     if (draining_ || slot->closed) break;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) break;
-      // Out of descriptors or memory: back off instead of spinning (the others keep running).
-      log_accept_failure(ec);
-      backoff.expires_after(std::chrono::milliseconds(50));
-      co_await backoff.async_wait(kNoThrow);
+    if (!ec) {
+      backoff.reset();
+      admit(*slot, std::move(socket), peer);
       continue;
     }
-    admit(*slot, std::move(socket), peer);
+    const AcceptFailure failure = classify_accept_error(ec);
+    if (failure == AcceptFailure::kStop) break;
+    if (failure == AcceptFailure::kRetry) continue;  // that connection is gone, not the next
+    // Out of descriptors or memory: the connection stays in the backlog; pause instead of
+    // spinning (runtime/accept_backoff.h). The worker's other connections keep being served.
+    const std::chrono::milliseconds wait = backoff.next();
+    log_accept_failure(slot->section->address.text, ec, wait);
+    pause.expires_after(wait);
+    co_await pause.async_wait(kNoThrow);
   }
 }
 

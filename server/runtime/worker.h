@@ -11,10 +11,11 @@
 // requests use it from then on (runtime/generation.h), acceptors are added and removed, and the
 // connections accepted on a removed listener drain like a SIGTERM's.
 // Connection cap: each worker admits max_connections / workers (rounded up); over it a new
-// connection gets a short 503 and is closed, and the others keep being served.
-// Out of descriptors: accept backs off 50 ms at a time (logged at most once a second for the
-// whole server); the pending connections wait in the listen backlog and are served as soon as
-// descriptors free up.
+// connection is accepted, gets a short 503 written without waiting, and is closed; the others
+// keep being served.
+// Out of descriptors (or kernel memory): accept pauses 50 ms, growing to 200 ms while it keeps
+// failing, and logs at most one line a second for the whole server (runtime/accept_backoff.h);
+// the pending connections wait in the listen backlog and are served once descriptors free up.
 #pragma once
 
 #include <asio.hpp>
