@@ -14,9 +14,9 @@
 //   workspace (runtime/workspace.h); the caller reads the first bytes into session.first_bytes
 //   (a read that finds them there already costs one call, one queued while nothing arrived costs
 //   none until something does) and hands them to take_first_bytes(), which takes a workspace
-//   and puts them in session.in. The read is the caller's own co_await, not a nested
-//   coroutine's: an idle connection's frames are part of what it costs. read_request_head()
-//   then parses (and reads the rest).
+//   and puts them in session.in. The read is the caller's own (runtime/connection.cc waits with
+//   a plain completion handler and no coroutine at all: an idle connection's frames are part of
+//   what it costs). read_request_head() then parses (and reads the rest).
 #pragma once
 
 #include <asio.hpp>

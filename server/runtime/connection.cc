@@ -76,44 +76,47 @@ void Connection::start(const config::ListenerSection& listener, uint64_t listene
   listener_id_ = listener_id;
   listener_slot_ = session_.worker.metrics().connection_opened(listener.address.text);
   session_.arm(Phase::kRequestHead, session_.snapshot->config.timeouts.request_head);
-  asio::co_spawn(
-      session_.worker.context(), [self = shared_from_this()] { return self->serve(); },
-      asio::detached);
   watch_session(session_, shared_from_this());
+  spawn_serve(true);
+}
+
+void Connection::spawn_serve(bool opening) {
+  asio::co_spawn(
+      session_.worker.context(),
+      [self = shared_from_this(), opening] { return self->serve(opening); }, asio::detached);
 }
 
 void Connection::drain() {
   session_.closing = true;
   if (session_.h2 != nullptr) return session_.h2->drain();  // GOAWAY, streams finish
   // Idle (waiting for a request's first byte, a PROXY header or the TLS handshake): the wait is
-  // cancelled and serve() ends the connection. Never closed from here: a read may have completed
-  // already (its bytes taken from the socket, the coroutine not yet resumed), and closing would
-  // lose that request; a request already in the socket is served ("Connection: close").
+  // cancelled and the waiting read's handler (or serve()) ends the connection. Never closed from
+  // here: a read may have completed already (its bytes taken from the socket, its handler or
+  // coroutine not run yet), and closing would lose that request; a request already in the
+  // socket is served ("Connection: close").
   if (session_.idle) {
     asio::error_code ignored;
     session_.client.socket().cancel(ignored);
   }
 }
 
-asio::awaitable<void> Connection::serve() {
+asio::awaitable<void> Connection::serve(bool opening) {
   using namespace request_path;
   Session& s = session_;
-  bool serving = co_await open_connection(s);
+  bool serving = !opening || co_await open_connection(s);
   // A draining server still serves a request already sent (read_request_head).
   while (serving) {
-    // 1. request_head: wait for the request's first bytes (holding no workspace while idle),
-    // then read and parse the head (timeouts: request_head, keepalive_idle); the request's
-    // snapshot is the worker's current one from here on.
+    // 1. request_head: wait for the request's first bytes (holding no workspace and no
+    // coroutine while idle: this one ends here and the read starts the next), then read and
+    // parse the head (timeouts: request_head, keepalive_idle); the request's snapshot is the
+    // worker's current one from here on.
     const NextRequest next = prepare_next_request(s);
     if (next == NextRequest::kClose) break;
     if (next == NextRequest::kRead) {
-      auto [ec, n] =
-          co_await s.client.socket().async_read_some(asio::buffer(s.first_bytes), kNoThrow);
-      if (ec || n == 0) break;  // closed, idle timeout, or a drain cancelled the wait
-      take_first_bytes(s, n);
+      wait_for_request();
+      co_return;
     }
-    // The request's record lives in the workspace, not in this coroutine's frame: an idle
-    // connection does not carry it.
+    // The request's record lives in the workspace, not in this coroutine's frame.
     Exchange& x = s.ws->exchange;
     std::destroy_at(&x);
     ::new (static_cast<void*>(&x)) Exchange;  // default-initialized, as a local would be
@@ -129,6 +132,26 @@ asio::awaitable<void> Connection::serve() {
   } else {
     co_await send_close_notify(s);
   }
+  finish();
+}
+
+void Connection::wait_for_request() {
+  // The same read a coroutine would make (one call when the bytes are there already, none
+  // until they arrive otherwise), completing into a plain handler.
+  session_.client.socket().async_read_some(
+      asio::buffer(session_.first_bytes),
+      [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+        if (ec || n == 0) {  // closed, idle timeout, or a drain cancelled the wait
+          self->session_.close_upstream();
+          return self->finish();
+        }
+        request_path::take_first_bytes(self->session_, n);
+        self->spawn_serve(false);
+      });
+}
+
+void Connection::finish() {
+  Session& s = session_;
   s.done = true;
   s.close_client();
   s.watchdog.cancel();
