@@ -31,6 +31,11 @@
 // - X-Request-ID: the client's value when inputs.peer_trusted, there is exactly one line and
 //   is_valid_request_id() holds (that line is forwarded as is); otherwise inputs.request_id.
 // - client_ip_header (optional): set to the client IP (its client-sent lines removed).
+// - owned_headers (optional): headers doorman owns for the route (Cloudflare Access's verified
+//   identity): client-sent lines of those names and of their '_'/'.' aliases are always
+//   removed, and each with a non-empty value is written. Names must be valid header names and
+//   values valid field values (no CR, LF, NUL or other controls but HTAB, no surrounding
+//   whitespace), else kInvalidValue: a value from a token must not inject a header line.
 // - Content-Length repeated with one value (RFC 9110 §8.6) is sent as one normalized line.
 // - Expect passes only when head.expect_continue (HTTP/1.1 "100-continue"); else removed.
 // - Errors: kHttpHeadersTooLarge when scratch is too small (kRewriteScratchSize always fits
@@ -100,13 +105,25 @@ struct RewriteInputs {
   std::string_view host;                    // Host to add when the request has none (HTTP/1.0)
 };
 
+// A header doorman writes itself (RewriteOptions::owned_headers).
+struct OwnedHeader {
+  std::string_view name;
+  std::string_view value;  // empty = only remove the client's copies
+};
+inline constexpr std::size_t kMaxOwnedHeaders = 4;
+
 // The route's rewrite options.
 struct RewriteOptions {
   XffAction x_forwarded_for = XffAction::kSet;
   ForwardedAction forwarded = ForwardedAction::kRemove;
   std::string_view client_ip_header;  // empty = none; must be a valid header name
   HeaderIdSet pass_identity = kAllIdentityHeaders;
+  std::span<const OwnedHeader> owned_headers;  // at most kMaxOwnedHeaders
 };
+
+// RFC 9110 §5.5 field-value: visible ASCII, obs-text, SP and HTAB inside; nothing else, and no
+// leading or trailing whitespace. An empty value is valid.
+bool is_valid_field_value(std::string_view value);
 
 // The bytes of a rewritten head, as pieces. Filled in place rather than returned because it is
 // a few KiB of inline storage (no allocation) that the caller reuses per connection. Keeps views

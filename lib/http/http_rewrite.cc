@@ -101,6 +101,8 @@ bool keep_request_line(const RequestHead& head, std::size_t i, const RequestPlan
   const std::string_view name = head.fields[i].name;
   if (!options.client_ip_header.empty() && header_name_equals(name, options.client_ip_header))
     return false;  // doorman writes its own
+  for (const OwnedHeader& owned : options.owned_headers)
+    if (header_name_equals(name, owned.name) || is_alias_of(name, owned.name)) return false;
   switch (id) {
     case HeaderId::kOther:
       if (is_identity_alias(name) || is_alias_of(name, options.client_ip_header)) return false;
@@ -224,11 +226,20 @@ bool is_valid_request_id(std::string_view id) {
   return true;
 }
 
+bool is_valid_field_value(std::string_view value) {
+  for (unsigned char c : value)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  const auto space = [](char c) { return c == ' ' || c == '\t'; };
+  return value.empty() || (!space(value.front()) && !space(value.back()));
+}
+
 std::size_t rewrite_scratch_size(const RequestHead& head, const RewriteInputs& inputs,
                                  const RewriteOptions& options) {
   const std::size_t ip = IpAddress::kMaxTextLength + 4;
+  std::size_t owned = 0;
+  for (const OwnedHeader& h : options.owned_headers) owned += h.name.size() + h.value.size() + 4;
   return 256 + inputs.host.size() + 2 * head.host.size() + inputs.request_id.size() +
-         options.client_ip_header.size() + (inputs.trusted_hops.size() + 3) * ip;
+         options.client_ip_header.size() + (inputs.trusted_hops.size() + 3) * ip + owned;
 }
 
 Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& inputs,
@@ -238,8 +249,12 @@ Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& 
   // Values the caller passes end up in header lines: refuse any that could inject one.
   if ((!inputs.request_id.empty() && !is_valid_request_id(inputs.request_id)) ||
       !http_internal::is_valid_host_value(inputs.host) ||
-      (!options.client_ip_header.empty() && !is_valid_header_name(options.client_ip_header)))
+      (!options.client_ip_header.empty() && !is_valid_header_name(options.client_ip_header)) ||
+      options.owned_headers.size() > kMaxOwnedHeaders)
     return fail(ErrorCode::kInvalidValue);
+  for (const OwnedHeader& h : options.owned_headers)
+    if (!is_valid_header_name(h.name) || !is_valid_field_value(h.value))
+      return fail(ErrorCode::kInvalidValue);
 
   RequestPlan plan;
   plan.identity_trusted = inputs.peer_trusted || inputs.cloudflare_matched;
@@ -290,6 +305,8 @@ Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& 
     char ip[IpAddress::kMaxTextLength];
     put_header(w, options.client_ip_header, std::string_view(ip, inputs.client_ip->format_to(ip)));
   }
+  for (const OwnedHeader& h : options.owned_headers)
+    if (!h.value.empty()) put_header(w, h.name, h.value);
   w.put(kCrlf);
   if (w.overflow()) {
     out.clear();

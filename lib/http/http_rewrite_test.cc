@@ -489,6 +489,41 @@ TEST(PlanRequestRewrite, UnchangedLinesAreViewsIntoTheBuffer) {
   EXPECT_EQ(out.size(), out.pieces()[0].size() + out.pieces()[1].size());
 }
 
+TEST(PlanRequestRewrite, OwnedHeadersScrubbedAndWritten) {
+  const OwnedHeader owned[] = {{"X-Auth-Email", "ada@example.com"}, {"X-Auth-Subject", ""}};
+  RewriteOptions options;
+  options.owned_headers = owned;
+  const std::string out =
+      rewrite(get("X-Auth-Email: evil@example.com\r\nx-auth-subject: forged\r\nX_Auth_Email: a\r\n"
+                  "X.Auth.Subject: b\r\nAccept: */*\r\n"),
+              client("2001:db8::7"), options);
+  EXPECT_EQ(out,
+            "GET /p HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n"
+            "X-Forwarded-For: 2001:db8::7\r\nX-Forwarded-Proto: http\r\n"
+            "X-Request-ID: fresh-id\r\nX-Auth-Email: ada@example.com\r\n\r\n");
+}
+
+TEST(PlanRequestRewrite, OwnedHeaderValuesCannotInject) {
+  RequestHeadParser parser;
+  ASSERT_TRUE(parser.parse(get("")).complete());
+  char scratch[kRewriteScratchSize];
+  HeadPieces out;
+  const std::string_view bad_values[] = {
+      "a\r\nX-Admin: 1", "a\nb", std::string_view("a\0b", 3), " a", "a\t", "a\x7f"};
+  for (std::string_view bad : bad_values) {
+    const OwnedHeader owned[] = {{"X-Auth-Email", bad}};
+    RewriteOptions options;
+    options.owned_headers = owned;
+    EXPECT_FALSE(plan_request_rewrite(parser.head(), client("192.0.2.1"), options, scratch, out));
+  }
+  const OwnedHeader bad_name[] = {{"X Auth", "v"}};
+  RewriteOptions options;
+  options.owned_headers = bad_name;
+  EXPECT_FALSE(plan_request_rewrite(parser.head(), client("192.0.2.1"), options, scratch, out));
+  EXPECT_TRUE(is_valid_field_value("ada@example.com"));
+  EXPECT_TRUE(is_valid_field_value("caf\xc3\xa9 a\tb"));
+}
+
 TEST(HeadPieces, DropSuffixAcrossPieces) {
   const std::string a = "HTTP/1.1 200 OK\r\nA: 1\r\n";
   const std::string b = "\r\n";

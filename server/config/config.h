@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/access_config.h"
 #include "config/acme_config.h"
 #include "config/admin_config.h"
 #include "config/diagnostics_config.h"
@@ -111,6 +112,7 @@ struct RouteSection {
   std::optional<uint64_t> max_body_size;
   RouteEdge edge;             // edge_config.h: https_redirect, https_port
   RouteRateLimit rate_limit;  // rate_limit_config.h
+  RouteAccess access;         // access_config.h: [route.access] (Cloudflare Access)
   int line = 0;
 };
 

@@ -15,6 +15,10 @@ std::vector<std::string> config_warnings(const Config& config) {
                     "Cloudflare address proves only that some Cloudflare customer sent the "
                     "request, whose CF-Connecting-IP it chose (set client_auth = \"cloudflare\" "
                     "on the TLS listener and require_origin_pull = true on the route)");
+    if (route.access.enabled && route.source_ip != SourceIpMode::kCloudflareProxy)
+      out.push_back(where +
+                    ": [route.access] without source_ip = \"cloudflare-proxy\": the token "
+                    "proves the user, but the client IP is not Cloudflare's CF-Connecting-IP");
   }
   return out;
 }

@@ -3,7 +3,8 @@
 // "FILE:LINE: warning: KEY: message". Errors stay with load_config(); these never stop a start.
 //
 // Today: a route in strict `cloudflare-proxy` mode without `require_origin_pull` (any Cloudflare
-// customer's zone can reach it and set CF-Connecting-IP; docs/deploy/cloudflare-locked-down.md).
+// customer's zone can reach it and set CF-Connecting-IP; docs/deploy/cloudflare-locked-down.md),
+// and [route.access] on a route that is not in cloudflare-proxy mode.
 // Thread safety: pure function of the Config.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/access_reader.h"
 #include "config/config.h"
 #include "config/edge_reader.h"
 #include "config/ranges_reader.h"
@@ -201,6 +202,7 @@ class Loader {
     read_diagnostics_config(root, path_, config, errors_);
     read_ranges_config(root, path_, config, errors_);
     read_edge_config(root, path_, config, errors_);
+    read_access_config(root, path_, config, errors_);
     read_admin_config(root, path_, config, errors_);
     read_acme_config(root, path_, config, errors_);  // after the listeners' edge keys
     // Only when the tables are absent: a table with an error has been reported already.
@@ -332,11 +334,11 @@ class Loader {
   }
 
   void read_route(const toml::table& t, const std::string& where, Config& config) {
-    check_keys(
-        t, where,
-        {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
-         "client_ip_header", "trusted_hops", "max_body_size", "rate_limit", "https_redirect",
-         "https_port", "upstream_proxy_protocol", "require_origin_pull", "origin_pull_subject"});
+    check_keys(t, where,
+               {"route", "routes", "upstream", "source_ip", "x_forwarded_for", "forwarded",
+                "client_ip_header", "trusted_hops", "max_body_size", "rate_limit", "https_redirect",
+                "https_port", "upstream_proxy_protocol", "require_origin_pull",
+                "origin_pull_subject", "access"});
     RouteSection route;
     route.line = static_cast<int>(t.source().begin.line);
     std::vector<std::string> patterns = get_strings(t, where, "routes");

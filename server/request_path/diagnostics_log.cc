@@ -259,6 +259,15 @@ void log_diagnostics(runtime::Session& s, const Exchange& x) {
   else
     l.null(JsonKey{"upstream"});
   l.plain(JsonKey{"rate_limit"}, rate_limit_outcome_name(x.rate_limit.outcome));
+  // [route.access]: "ok" or the 403 reason (fixed names); the verified email (null where none).
+  if (x.access.checked)
+    l.plain(JsonKey{"access"}, x.access.reason);
+  else
+    l.null(JsonKey{"access"});
+  if (!x.access.email.empty())
+    l.string(JsonKey{"access_email"}, x.access.email);
+  else
+    l.null(JsonKey{"access_email"});
   s.snapshot->diagnostics->write(l.finish());
 }
 

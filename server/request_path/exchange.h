@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "config/config.h"
@@ -45,6 +46,15 @@ struct UpstreamTiming {
   bool used() const { return reused || connect_started != TimePoint{}; }
 };
 
+// The Cloudflare Access stage's outcome (request_path/access.h): the verified identity the app
+// gets in the route's email_header / subject_header.
+struct AccessIdentity {
+  bool checked = false;     // the route has [route.access]
+  std::string_view reason;  // access_reason_name(): "ok", "access-token-missing", ...
+  std::string email;
+  std::string subject;
+};
+
 struct Exchange {
   std::chrono::steady_clock::time_point started;
   const RequestHead* head = nullptr;  // valid until the body is streamed
@@ -70,6 +80,7 @@ struct Exchange {
   bool sent_continue = false;     // doorman answered Expect: 100-continue itself
   bool retried = false;
   RateLimitNote rate_limit;  // the rate_limit stage's outcome and response fields
+  AccessIdentity access;
   UpstreamTiming upstream_timing;
   LogFields log;
 };

@@ -88,6 +88,14 @@ bool rewrite_request(runtime::Session& s, Exchange& x) {
                                                                         : ForwardedAction::kRemove;
   options.client_ip_header = x.route->client_ip_header;
   options.pass_identity = identity_headers_to_pass(x.identity);
+  // [route.access]: the verified identity in the headers doorman owns; the client's copies of
+  // them are removed whatever it sent.
+  OwnedHeader owned[2];
+  if (x.route->access.enabled) {
+    owned[0] = {x.route->access.email_header, x.access.email};
+    owned[1] = {x.route->access.subject_header, x.access.subject};
+    options.owned_headers = owned;
+  }
   auto planned = plan_request_rewrite(head, inputs, options, s.ws->scratch, s.ws->request_pieces);
   if (!planned) {
     x.reason = reason_for_parse_error(planned.error().code);

@@ -2,6 +2,7 @@
 #include "runtime/serve_request.h"
 
 #include "local_reply.h"
+#include "request_path/access.h"
 #include "request_path/access_log.h"
 #include "request_path/acme_challenge.h"
 #include "request_path/client_ip.h"
@@ -37,9 +38,10 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
     // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
     // 3b. redirect: a route with https_redirect answers plain-http requests here.
     if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {
-      // 3c. rate_limit: the resolved client's budget (429 over it); shared by all workers.
+      // 3c. access: a route with [route.access] needs a valid Cloudflare Access token (403).
+      // 3d. rate_limit: the resolved client's budget (429 over it); shared by all workers.
       // 4. rewrite: the head the app receives (zero-copy pieces).
-      if (co_await limit_rate(s, x) && rewrite_request(s, x)) {
+      if (check_access(s, x) && co_await limit_rate(s, x) && rewrite_request(s, x)) {
         // 5. upstream: forward head and body, stream the response back (or builtin:echo).
         co_await exchange_with_upstream(s, x);
       }

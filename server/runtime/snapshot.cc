@@ -1,5 +1,6 @@
 #include "runtime/snapshot.h"
 
+#include "access/jwks_service.h"
 #include "doorman/cidr.h"
 #include "doorman/cloudflare_ranges.h"
 #include "ranges/ranges_runtime.h"
@@ -49,6 +50,17 @@ bool same_ranges(const config::Config& a, const config::Config& b) {
   return a.cloudflare_ranges == b.cloudflare_ranges && a.ranges == b.ranges &&
          ranges::needs_cloudflare(a) == ranges::needs_cloudflare(b) &&
          ranges::needs_fastly(a) == ranges::needs_fastly(b);
+}
+
+// [route.access]: routes naming the same JWKS (URL and cache file) share one key service.
+access::JwksService* access_keys_for(Snapshot& snapshot, const config::RouteAccess& a) {
+  for (const auto& keys : snapshot.access_keys)
+    if (keys->source().url == a.jwks_url && keys->source().cache_file == a.cache_file)
+      return keys.get();
+  access::JwksSource source{a.jwks_url, a.cache_file, a.refresh_interval, a.refresh_min_interval,
+                            a.timeout};
+  snapshot.access_keys.push_back(std::make_shared<access::JwksService>(std::move(source)));
+  return snapshot.access_keys.back().get();
 }
 
 }  // namespace
@@ -102,6 +114,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     rt.upstream_index = i;
     rt.max_body_size = route.max_body_size.value_or(c.limits.max_body_size);
     rt.source_ip = to_library(route.source_ip);
+    if (route.access.enabled) rt.access_keys = access_keys_for(*snapshot, route.access);
     snapshot->route_runtime.push_back(rt);
   }
   snapshot->rate_limits =
@@ -116,6 +129,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
 
 void start_background_threads(const Snapshot& snapshot) {
   if (snapshot.diagnostics) snapshot.diagnostics->start();
+  for (const auto& keys : snapshot.access_keys) keys->start();
   if (snapshot.rate_limits && snapshot.rate_limits->shared())
     snapshot.rate_limits->shared()->start();
 }

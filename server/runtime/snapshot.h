@@ -24,6 +24,10 @@ class RateLimits;      // request_path/rate_limit.h
 class DiagnosticsLog;  // request_path/diagnostics_log.h
 }  // namespace doorman::request_path
 
+namespace doorman::access {
+class JwksService;  // access/jwks_service.h
+}
+
 namespace doorman::runtime {
 
 // Per-route values the data path needs, precomputed.
@@ -31,6 +35,7 @@ struct RouteRuntime {
   std::size_t upstream_index = 0;  // into Snapshot::upstreams
   uint64_t max_body_size = 0;      // 0 = unlimited (route value, else [limits])
   SourceIpMode source_ip = SourceIpMode::kAuto;
+  access::JwksService* access_keys = nullptr;  // [route.access]: the team's keys
 };
 
 struct Snapshot {
@@ -54,6 +59,9 @@ struct Snapshot {
   // synchronizes itself).
   std::shared_ptr<request_path::RateLimits> rate_limits;
   std::shared_ptr<request_path::DiagnosticsLog> diagnostics;  // null with [log] diagnostics = "off"
+  // [route.access]: one key service per JWKS URL and cache file (shared by the routes naming
+  // them); threads start with start_background_threads() and stop with the snapshot.
+  std::vector<std::shared_ptr<access::JwksService>> access_keys;
 
   const RouteRuntime& runtime_of(const config::RouteSection* route) const {
     return route_runtime[static_cast<std::size_t>(route - config.routes.data())];
