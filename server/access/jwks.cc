@@ -86,9 +86,12 @@ Jwks::Check Jwks::verify(std::string_view token, std::string_view kid) const {
   JwkHandle key;
   if (!import_rsa_public(it->second, key)) return Check::kBad;
   JwtHandle jwt;
-  // R_PARSE_NONE: no unsigned tokens, no keys or URLs taken from the token's own header.
-  if (jwt.jwt == nullptr ||
-      r_jwt_parsen(jwt.jwt, token.data(), token.size(), R_PARSE_NONE) != RHN_OK)
+  // R_PARSE_NONE: no unsigned tokens, and no key taken from the token's own header (jwk, x5c)
+  // nor fetched from a URL it names (jku, x5u: a request from the worker to wherever the token
+  // says). r_jwt_parsen() would parse all of those (R_PARSE_HEADER_ALL); R_FLAG_IGNORE_REMOTE
+  // keeps rhonabwy off the network whatever it parses.
+  if (jwt.jwt == nullptr || r_jwt_advanced_parsen(jwt.jwt, token.data(), token.size(), R_PARSE_NONE,
+                                                  R_FLAG_IGNORE_REMOTE) != RHN_OK)
     return Check::kBad;
   if (r_jwt_get_sign_alg(jwt.jwt) != R_JWA_ALG_RS256) return Check::kBad;
   if (r_jwt_verify_signature(jwt.jwt, key.jwk, R_FLAG_IGNORE_REMOTE) != RHN_OK) return Check::kBad;

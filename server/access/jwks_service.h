@@ -37,6 +37,7 @@ struct JwksSource {
   std::chrono::milliseconds refresh_interval{std::chrono::hours(1)};
   std::chrono::milliseconds refresh_min_interval{std::chrono::seconds(10)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  bool operator==(const JwksSource&) const = default;
 };
 
 class JwksService {

@@ -128,8 +128,10 @@ class AccessReader {
     for (auto [key, out] : {std::pair{"email_header", &a.email_header},
                             std::pair{"subject_header", &a.subject_header}}) {
       if (auto name = string(t, where, key)) {
-        if (!is_token_name(*name))
-          error(*t.get(key), where + "." + key, "expected a header name (letters, digits, '-')");
+        // 64 bytes: with the identity values (512 each) the rewrite's scratch always fits.
+        if (!is_token_name(*name) || name->size() > 64)
+          error(*t.get(key), where + "." + key,
+                "expected a header name (letters, digits, '-'; at most 64)");
         else
           *out = *name;
       }

@@ -52,14 +52,22 @@ bool same_ranges(const config::Config& a, const config::Config& b) {
          ranges::needs_fastly(a) == ranges::needs_fastly(b);
 }
 
-// [route.access]: routes naming the same JWKS (URL and cache file) share one key service.
-access::JwksService* access_keys_for(Snapshot& snapshot, const config::RouteAccess& a) {
+// [route.access]: routes naming the same JWKS (URL and cache file) share one key service. A
+// reload keeps the previous snapshot's service when its source is unchanged: its keys stay in
+// force (no refetch, no gap without keys when there is no cache file) and its thread goes on.
+access::JwksService* access_keys_for(Snapshot& snapshot, const config::RouteAccess& a,
+                                     const Snapshot* previous) {
   for (const auto& keys : snapshot.access_keys)
     if (keys->source().url == a.jwks_url && keys->source().cache_file == a.cache_file)
       return keys.get();
   access::JwksSource source{a.jwks_url, a.cache_file, a.refresh_interval, a.refresh_min_interval,
                             a.timeout};
-  snapshot.access_keys.push_back(std::make_shared<access::JwksService>(std::move(source)));
+  std::shared_ptr<access::JwksService> service;
+  if (previous)
+    for (const auto& keys : previous->access_keys)
+      if (keys->source() == source) service = keys;
+  if (!service) service = std::make_shared<access::JwksService>(std::move(source));
+  snapshot.access_keys.push_back(std::move(service));
   return snapshot.access_keys.back().get();
 }
 
@@ -114,7 +122,7 @@ std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     rt.upstream_index = i;
     rt.max_body_size = route.max_body_size.value_or(c.limits.max_body_size);
     rt.source_ip = to_library(route.source_ip);
-    if (route.access.enabled) rt.access_keys = access_keys_for(*snapshot, route.access);
+    if (route.access.enabled) rt.access_keys = access_keys_for(*snapshot, route.access, previous);
     snapshot->route_runtime.push_back(rt);
   }
   snapshot->rate_limits =

@@ -77,16 +77,18 @@ inline bool consults_fastly(SourceIpMode mode, bool fastly_in_auto) {
 // `previous` (a reload; null at start-up): the snapshot being replaced. What holds state is
 // carried over from it when the new configuration gives that state the same meaning, and is
 // then shared by both snapshots: the rate-limit table and Redis backend (make_rate_limits), the
-// diagnostics log when [log] is unchanged, and the live range stores (with the refresher that
-// fills them) when the [cloudflare]/[fastly] settings and the set of providers in use are
-// unchanged. Everything else is built anew.
+// diagnostics log when [log] is unchanged, the Access key services whose JWKS source is
+// unchanged, and the live range stores (with the refresher that fills them) when the
+// [cloudflare]/[fastly] settings and the set of providers in use are unchanged. Everything else
+// is built anew.
 std::expected<std::shared_ptr<const Snapshot>, std::string> compile_snapshot(
     const config::Config& config, const Snapshot* previous = nullptr);
 
-// The snapshot's background threads: the diagnostics writer and the Redis rate-limit backend.
-// Starting what a reload carried over (already running) does nothing. A snapshot's threads that
-// no newer snapshot shares stop when the object owning them is destroyed with the last snapshot
-// using it (runtime/reload.h releases retired snapshots on the main thread, never a worker).
+// The snapshot's background threads: the diagnostics writer, the Access key services and the
+// Redis rate-limit backend. Starting what a reload carried over (already running) does nothing.
+// A snapshot's threads that no newer snapshot shares stop when the object owning them is
+// destroyed with the last snapshot using it (runtime/reload.h releases retired snapshots on the
+// main thread, never a worker).
 // compile_snapshot() starts neither, so `doorman check` and `explain` have no side effect (no
 // thread, no connection, no log file). run_server() starts them once the signals are masked
 // (the threads inherit the mask), stops the Redis backend after the drain while the workers'

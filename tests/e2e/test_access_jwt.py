@@ -8,7 +8,10 @@ token -> 403 access-token-missing; expired -> access-token-expired; another audi
 access-token-audience; another issuer, HS256 keyed with the public key (alg confusion), alg none,
 a tampered payload, an unknown kid -> access-token-invalid; after the key rotates, the unknown
 kid verifies (refresh on unknown kid, rate-limited); the JWKS endpoint down at start: the cache on
-disk still verifies, and without it every token is refused until the endpoint is back."""
+disk still verifies, and without it every token is refused until the endpoint is back; a reload
+keeps the keys. Also: keys in the token's header (jwk) or named by URL (jku, x5u) are never used
+nor fetched, a CR LF in the email is refused, a service token's common_name reaches the app, and
+HTTP/2 streams get the same check and scrubbing."""
 
 import base64
 import hashlib
@@ -16,12 +19,13 @@ import hmac
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
 import unittest
 
-from harness import DoormanTestCase, RawConnection, echo_headers, run_doorman, wait_until
+from harness import DoormanTestCase, RawConnection, curl, echo_headers, run_doorman, wait_until
 
 TEAM = "team.example"
 AUD = "aud-tag-1"
@@ -67,6 +71,7 @@ class JwksServer:
         self.keys = []
         self.down = False
         self.fetches = 0
+        self.paths = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -75,6 +80,7 @@ class JwksServer:
 
             def do_GET(self):
                 outer.fetches += 1
+                outer.paths.append(self.path)
                 if outer.down or self.path != "/cdn-cgi/access/certs":
                     self.send_response(503)
                     self.send_header("Content-Length", "0")
@@ -134,7 +140,7 @@ class AccessJwt(DoormanTestCase):
                 'source_ip = "cloudflare-proxy"\n\n'
                 f'[route.access]\nteam_domain = "{TEAM}"\naud = ["{AUD}"]\ncookie = true\n'
                 f'jwks_url = "http://127.0.0.1:{self.jwks.port}/cdn-cgi/access/certs"\n'
-                f'cache_file = "{cache or self.cache}"\nrefresh_min_interval = "200ms"\n')
+                f'cache_file = "{self.cache if cache is None else cache}"\nrefresh_min_interval = "200ms"\n')
 
     def token(self, key=None, kid=None, **over):
         key = key or self.k1
@@ -176,8 +182,20 @@ class AccessJwt(DoormanTestCase):
                                                  hashlib.sha256).digest())
         none_input = (b64(json.dumps({"alg": "none", "kid": "k1"}).encode()) + "." +
                       b64(json.dumps(claims(email="admin@example.com")).encode()))
+        # The attacker's own key, carried in the header (jwk) or named by URL (jku, x5u): never
+        # used, never fetched.
+        attacker_jwk = dict(self.k2["jwk"], kid="k1")
+        evil_url = f"http://127.0.0.1:{self.jwks.port}/attacker-keys"
+        embedded = sign(self.k2, {"alg": "RS256", "kid": "k1", "jwk": attacker_jwk},
+                        claims(email="admin@example.com"))
+        by_url = sign(self.k2, {"alg": "RS256", "kid": "k1", "jku": evil_url, "x5u": evil_url},
+                      claims(email="admin@example.com"))
         cases = [
             ("no token", [], "access-token-missing"),
+            ("key embedded in the header (jwk)", [("Cf-Access-Jwt-Assertion", embedded)],
+             "access-token-invalid"),
+            ("key named by URL (jku, x5u)", [("Cf-Access-Jwt-Assertion", by_url)],
+             "access-token-invalid"),
             ("expired", [("Cf-Access-Jwt-Assertion", self.token(exp=now - 3600, iat=now - 7200,
                                                                 nbf=now - 7200))],
              "access-token-expired"),
@@ -202,14 +220,19 @@ class AccessJwt(DoormanTestCase):
         for name, headers, reason in cases:
             with self.subTest(name):
                 self.assert_refused(request(d.port, headers), reason)
+        self.assertNotIn("/attacker-keys", self.jwks.paths)
 
-        # Unknown kid: refused, and the key service asks the endpoint again (rate-limited).
+        # Unknown kid: refused, and the key service asks the endpoint again, at most once per
+        # refresh_min_interval (200 ms) however many forged kids arrive.
         rotated = self.token(key=self.k2)
         before = self.jwks.fetches
-        for _ in range(30):
+        started = time.monotonic()
+        for _ in range(60):
             self.assert_refused(request(d.port, [("Cf-Access-Jwt-Assertion", rotated)]),
                                 "access-token-invalid")
-        self.assertLess(self.jwks.fetches - before, 30)
+        elapsed = time.monotonic() - started
+        wait_until(lambda: self.jwks.fetches > before, what="a refresh asked by the unknown kid")
+        self.assertLessEqual(self.jwks.fetches - before, int(elapsed / 0.2) + 2)
         self.jwks.keys = [self.k1["jwk"], self.k2["jwk"]]  # Cloudflare rotates
         wait_until(lambda: request(d.port, [("Cf-Access-Jwt-Assertion", rotated)]).status == 200,
                    what="the rotated key")
@@ -225,6 +248,59 @@ class AccessJwt(DoormanTestCase):
         ok = [l for l in found if l["access"] == "ok"]
         self.assertTrue(ok and ok[0]["access_email"] == "ada@example.com")
 
+    def test_http2_streams_take_the_same_step(self):
+        # h2c prior knowledge: each stream runs the same request-path stages as HTTP/1.1.
+        d = self.start_doorman('[[listener]]\naddress = "127.0.0.1:0"\nh2c = true\n\n' +
+                               self.config())
+        self.wait_for_keys(d.port)
+
+        def get(*headers):
+            args = ["--http2-prior-knowledge", "-o", "-", "-w", "\n%{http_code} %{http_version}",
+                    "-H", "Host: app.test", "-H", "CF-Connecting-IP: 203.0.113.9"]
+            for h in headers:
+                args += ["-H", h]
+            rc, out, err = curl(*args, f"http://127.0.0.1:{d.port}/x")
+            self.assertEqual(rc, 0, err)
+            body, _, tail = out.decode().rpartition("\n")
+            status, version = tail.split()
+            self.assertEqual(version, "2")
+            return int(status), body
+
+        status, body = get(f"Cf-Access-Jwt-Assertion: {self.token()}",
+                           "X-Auth-Email: mallory@example.com", "X-Auth-Subject: forged")
+        self.assertEqual(status, 200, body)
+        lines = json.loads(body)["header_lines"]
+        self.assertIn(["x-auth-email", "ada@example.com"], [[n.lower(), v] for n, v in lines])
+        self.assertEqual([v for n, v in lines if n.lower() == "x-auth-subject"], ["user-123"])
+        self.assertNotIn("mallory@example.com", body)
+        # The cookie may arrive split in several h2 cookie fields (RFC 9113 §8.2.3).
+        status, body = get("Cookie: a=b", f"Cookie: CF_Authorization={self.token()}")
+        self.assertEqual(status, 200, body)
+        status, body = get("X-Auth-Email: mallory@example.com")
+        self.assertEqual((status, body), (403, "forbidden: access-token-missing\n"))
+        status, body = get(f"Cf-Access-Jwt-Assertion: {self.token(aud=['other-app'])}")
+        self.assertEqual((status, body), (403, "forbidden: access-token-audience\n"))
+
+    def test_service_token_identity_and_scrubbing(self):
+        # A service token carries common_name and no email: the app gets the common name, and a
+        # client-sent X-Auth-Email never passes, whatever spelling.
+        d = self.start_doorman(self.config())
+        self.wait_for_keys(d.port)
+        tok = sign(self.k1, {"alg": "RS256", "kid": "k1"},
+                   {k: v for k, v in claims(common_name="ci.client-id", sub="").items()
+                    if k != "email"})
+        r = request(d.port, [("Cf-Access-Jwt-Assertion", tok), ("X-Auth-Email", "forged"),
+                             ("X.Auth.Email", "forged"), ("x-auth-subject", "forged")])
+        self.assertEqual(r.status, 200, r.body)
+        h = echo_headers(r)
+        self.assertEqual(h["x-auth-email"], ["ci.client-id"])
+        self.assertNotIn("x-auth-subject", h)
+        self.assertNotIn("x.auth.email", h)
+        # A token whose email would inject a header line is refused, not forwarded.
+        bad = self.token(email="a@example.com\r\nX-Admin: 1")
+        self.assert_refused(request(d.port, [("Cf-Access-Jwt-Assertion", bad)]),
+                            "access-token-invalid")
+
     def test_endpoint_down_at_start(self):
         # First run: the keys are fetched and cached on disk.
         d = self.start_doorman(self.config())
@@ -237,14 +313,22 @@ class AccessJwt(DoormanTestCase):
         r = request(d.port, [("Cf-Access-Jwt-Assertion", self.token())])
         self.assertEqual(r.status, 200, r.body)
         d.stop()
-        # Without a cache: nothing can verify, every token is refused (fail closed) ...
-        d = self.start_doorman(self.config(cache=os.path.join(self.tmp.path, "none.json")))
+        # Without a cache on disk: nothing can verify, every token is refused (fail closed) ...
+        d = self.start_doorman(self.config(cache=""))  # cache_file = "": none at all
         self.assert_refused(request(d.port, [("Cf-Access-Jwt-Assertion", self.token())]),
                             "access-token-invalid")
         # ... until the endpoint answers again.
         self.jwks.down = False
         wait_until(lambda: request(d.port, [("Cf-Access-Jwt-Assertion", self.token())]).status == 200,
                    what="keys after the endpoint came back")
+        # A reload with the same JWKS source keeps the keys in force, even with no cache file
+        # and the endpoint down again.
+        self.jwks.down = True
+        reloads = d.stderr().count("doorman: reloaded ")
+        d.send_signal(signal.SIGHUP)
+        wait_until(lambda: d.stderr().count("doorman: reloaded ") > reloads, what="the reload")
+        r = request(d.port, [("Cf-Access-Jwt-Assertion", self.token())])
+        self.assertEqual(r.status, 200, r.body)
 
     def test_check_and_configuration_errors(self):
         path = self.tmp.write("ok.toml", '[[listener]]\naddress = "127.0.0.1:0"\n' + self.config())
