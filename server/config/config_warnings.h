@@ -2,10 +2,14 @@
 // mean to, printed by `doorman check` (exit status unchanged) as
 // "FILE:LINE: warning: KEY: message". Errors stay with load_config(); these never stop a start.
 //
-// Today: a route in strict `cloudflare-proxy` mode without `require_origin_pull` (any Cloudflare
-// customer's zone can reach it and set CF-Connecting-IP; docs/deploy/cloudflare-locked-down.md),
-// and [route.access] on a route that is not in cloudflare-proxy mode.
-// Thread safety: pure function of the Config.
+// Today (docs/deploy/cloudflare-locked-down.md):
+// - a route in strict `cloudflare-proxy` mode without `require_origin_pull` (any Cloudflare
+//   customer's zone can reach it and set CF-Connecting-IP);
+// - [route.access] on a route in neither cloudflare-proxy nor cloudflare-tunnel mode;
+// - a TLS listener whose certificate for one of a route's exact host names is a Cloudflare
+//   Origin CA certificate (tls/origin_ca.h) while the route admits direct visitors (auto or
+//   direct mode): they get a certificate error.
+// Thread safety: pure function of the Config (the certificates were loaded with it).
 #pragma once
 
 #include <string>
