@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   add_ranges_command(app, exit_code);
   add_logs_command(app, exit_code);
   add_certs_command(app, exit_code);
+  add_doctor_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

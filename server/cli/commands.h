@@ -14,5 +14,6 @@ void add_reload_command(CLI::App& app, int& exit_code);
 void add_ranges_command(CLI::App& app, int& exit_code);
 void add_logs_command(CLI::App& app, int& exit_code);
 void add_certs_command(CLI::App& app, int& exit_code);
+void add_doctor_command(CLI::App& app, int& exit_code);
 
 }  // namespace doorman::cli
