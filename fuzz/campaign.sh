@@ -7,8 +7,11 @@
 #
 # Usage: fuzz/campaign.sh FUZZ_BIN_DIR WORK_DIR RUNS SECONDS TARGET...
 #   e.g. fuzz/campaign.sh build/fuzz/fuzz /tmp/campaign 10000000 3600 xff forwarded
+# TIMEOUT (seconds, default 10) is libFuzzer's per-input limit. It is wall-clock time: on a
+# machine shared with builds, a fuzzer at the lowest priority can be starved for longer than an
+# input takes, so raise it there (and replay any timeout alone before calling it a hang).
 set -u
-bins=$1 work=$2 runs=$3 seconds=$4
+bins=$1 work=$2 runs=$3 seconds=$4 timeout=${TIMEOUT:-10}
 shift 4
 corpora=$(cd "$(dirname "$0")" && pwd)/corpus
 mkdir -p "$work"
@@ -21,7 +24,7 @@ for target in "$@"; do
   [ -f "$corpora/$target.dict" ] && dict="-dict=$corpora/$target.dict"
   before=$(ls "$seeds" | wc -l)
   # shellcheck disable=SC2086
-  "$bin" -runs="$runs" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  "$bin" -runs="$runs" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout="$timeout" \
     -print_final_stats=1 -artifact_prefix="$findings/" $dict "$out" "$seeds" \
     > "$work/$target.log" 2>&1
   status=$?
