@@ -1,6 +1,7 @@
 #include "acme/crypto.h"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -82,6 +83,29 @@ std::expected<PkeyPtr, std::string> generate_key(KeyType type) {
   PkeyPtr key(type == KeyType::kRsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
   if (!key) return std::unexpected("cannot generate a key: " + openssl_error());
   return key;
+}
+
+std::string key_type_name(const EVP_PKEY* key) {
+  if (key == nullptr) return "other";
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+    return "rsa" + std::to_string(EVP_PKEY_get_bits(key));
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+    char group[64] = {};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &length) != 1)
+      return "ecdsa";
+    const std::string_view name(group, length);
+    // OpenSSL names P-256 "prime256v1" (its X9.62 name) and P-384 "secp384r1".
+    if (name == "prime256v1" || name == "P-256") return "ecdsa-p256";
+    if (name == "secp384r1" || name == "P-384") return "ecdsa-p384";
+    return "ecdsa-" + std::string(name);
+  }
+  return "other";
+}
+
+std::string_view key_type_name(KeyType type) {
+  return type == KeyType::kRsa2048 ? "rsa2048" : "ecdsa-p256";
 }
 
 std::expected<std::string, std::string> key_to_pem(EVP_PKEY* key) {

@@ -46,6 +46,11 @@ std::vector<uint8_t> sha256(std::string_view bytes);
 using tls::openssl_error;  // tls/openssl_text.h
 
 std::expected<PkeyPtr, std::string> generate_key(KeyType type);
+// A key's type in [acme] key_type spelling ("ecdsa-p256", "rsa2048"); any other key as
+// "rsa<bits>", "ecdsa-<curve>" or "other" (a certificate held from another setting or put in the
+// state directory by hand), so a held certificate can be compared with the configured type.
+std::string key_type_name(const EVP_PKEY* key);
+std::string_view key_type_name(KeyType type);
 std::expected<std::string, std::string> key_to_pem(EVP_PKEY* key);
 std::expected<PkeyPtr, std::string> key_from_pem(std::string_view pem);
 

@@ -77,6 +77,24 @@ TEST(Keys, PemRoundTrip) {
   EXPECT_FALSE(key_from_pem("not a key").has_value());
 }
 
+TEST(Keys, KeyTypeNameUsesTheKeyTypeSpelling) {
+  auto ec = generate_key(KeyType::kEcdsaP256);
+  auto rsa = generate_key(KeyType::kRsa2048);
+  ASSERT_TRUE(ec.has_value() && rsa.has_value());
+  EXPECT_EQ(key_type_name(ec->get()), key_type_name(KeyType::kEcdsaP256));
+  EXPECT_EQ(key_type_name(ec->get()), "ecdsa-p256");
+  EXPECT_EQ(key_type_name(rsa->get()), key_type_name(KeyType::kRsa2048));
+  EXPECT_EQ(key_type_name(rsa->get()), "rsa2048");
+  // Keys of no configurable type are named, never mistaken for one.
+  PkeyPtr p384(EVP_EC_gen("P-384"));
+  PkeyPtr rsa1024(EVP_RSA_gen(1024));
+  PkeyPtr ed25519(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  EXPECT_EQ(key_type_name(p384.get()), "ecdsa-p384");
+  EXPECT_EQ(key_type_name(rsa1024.get()), "rsa1024");
+  EXPECT_EQ(key_type_name(ed25519.get()), "other");
+  EXPECT_EQ(key_type_name(nullptr), "other");
+}
+
 TEST(AlpnChallenge, CertificateCarriesTheCriticalAcmeIdentifier) {
   auto key = generate_key(KeyType::kEcdsaP256);
   ASSERT_TRUE(key.has_value());

@@ -60,6 +60,7 @@ std::expected<CertificateSummary, std::string> summarize_chain(std::string_view 
   s.serial = hex;
   OPENSSL_free(hex);
   BN_free(serial);
+  s.key_type = key_type_name(X509_get0_pubkey(leaf));
   return s;
 }
 

@@ -31,8 +31,9 @@ struct CertificateSummary {
   std::string name;
   std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
-  std::string issuer;  // the issuer's distinguished name, one line
-  std::string serial;  // hex
+  std::string issuer;    // the issuer's distinguished name, one line
+  std::string serial;    // hex
+  std::string key_type;  // the leaf's key: "ecdsa-p256", "rsa2048", ... (acme/crypto.h)
 };
 
 // The validity, issuer and serial of a PEM chain's leaf (for listing and renewal).

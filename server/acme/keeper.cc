@@ -27,6 +27,10 @@ std::vector<ChallengeType> challenge_types(const config::AcmeSection& s) {
   return out;
 }
 
+KeyType configured_key_type(const config::AcmeSection& s) {
+  return s.key_type == config::AcmeKeyType::kRsa2048 ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
+}
+
 // Names are file names in the state directory: "*.example.com" is kept as "_.example.com".
 std::string file_name(const std::string& name) {
   return name.starts_with("*.") ? "_" + name.substr(1) : name;
@@ -131,12 +135,25 @@ std::optional<CertificateSummary> Keeper::load(const std::string& name, bool pub
   return std::move(*summary);
 }
 
+std::string_view Keeper::key_type() const {
+  return key_type_name(configured_key_type(settings_));
+}
+
+bool Keeper::key_type_changed(const CertificateSummary& held) const {
+  return held.key_type != key_type();
+}
+
+std::chrono::system_clock::time_point Keeper::renewal_due(const CertificateSummary& held,
+                                                          double jitter) const {
+  if (key_type_changed(held)) return held.not_before;
+  return renewal_time(held.not_before, held.not_after, jitter);
+}
+
 std::expected<CertificateSummary, std::string> Keeper::issue(const std::string& name) {
   const std::string file = file_name(name);
   HostStatus st = status(name);
   st.last_attempt = static_cast<long long>(std::time(nullptr));
-  const KeyType key_type =
-      settings_.key_type == config::AcmeKeyType::kRsa2048 ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
+  const KeyType key_type = configured_key_type(settings_);
   auto fail = [&](const std::string& error) -> std::expected<CertificateSummary, std::string> {
     st.failures += 1;
     st.last_error = error;

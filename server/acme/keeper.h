@@ -12,6 +12,9 @@
 //   atomically (state_dir.h), then published. Success or failure is recorded in the host's
 //   status file (last attempt, consecutive failures, last error: the problem document).
 // - revoke(name): revokeCert for the saved chain; the files stay (listing shows "revoked").
+// - renewal_due(held): renewal_time() (acme/renewal.h) for a held certificate, or its
+//   not_before (due at once) when its key is not of the configured key_type: a key_type change,
+//   by reload or restart, re-orders at once instead of serving the old key type for weeks.
 // Thread safety: one thread at a time; REQUIRES for issue()/revoke(): connect() succeeded and
 // the caller holds the state lock.
 #pragma once
@@ -59,6 +62,11 @@ class Keeper {
   // CA offers renewalInfo (REQUIRES connect()); std::nullopt otherwise or on any error (logged).
   std::optional<std::chrono::system_clock::time_point> suggested_renewal(const std::string& name,
                                                                          double jitter);
+
+  std::string_view key_type() const;  // the configured key_type ("ecdsa-p256", "rsa2048")
+  bool key_type_changed(const CertificateSummary& held) const;
+  std::chrono::system_clock::time_point renewal_due(const CertificateSummary& held,
+                                                    double jitter) const;
 
   HostStatus status(const std::string& name) const;
   void save_status(const std::string& name, const HostStatus& status) const;

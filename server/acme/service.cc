@@ -125,9 +125,12 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
     h.chain_mtime = modified(keeper.paths().chain(h.file));
     h.held = keeper.load(name);
     if (h.held) {
-      h.due = renewal_time(h.held->not_before, h.held->not_after, h.jitter);
+      h.due = keeper.renewal_due(*h.held, h.jitter);
       log_line(name + ": serving the saved certificate (expires " + format_time(h.held->not_after) +
-               ", renewal from " + format_time(h.due) + ")");
+               (keeper.key_type_changed(*h.held)
+                    ? "; its key is " + h.held->key_type + ", key_type is " +
+                          std::string(keeper.key_type()) + ": a new one is due now)"
+                    : ", renewal from " + format_time(h.due) + ")"));
     } else {
       log_line(name + ": no certificate yet");
     }
@@ -157,7 +160,7 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
         h.chain_mtime = m;
         if (auto held = keeper.load(name)) {
           h.held = held;
-          h.due = renewal_time(held->not_before, held->not_after, h.jitter);
+          h.due = keeper.renewal_due(*held, h.jitter);
           log_line(name + ": loaded the certificate written to the state directory (expires " +
                    format_time(held->not_after) + ")");
         }
@@ -181,8 +184,11 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
       if (requested) ::unlink(request.c_str());
       log_line(name + ": requesting a certificate (" +
                (requested ? std::string("renewal requested")
-                : h.held  ? "renewal due since " + format_time(h.due)
-                          : std::string("none held")) +
+                : !h.held ? std::string("none held")
+                : keeper.key_type_changed(*h.held)
+                    ? "key type changed: the held certificate's key is " + h.held->key_type +
+                          ", key_type is " + std::string(keeper.key_type())
+                    : "renewal due since " + format_time(h.due)) +
                ")");
       auto issued = keeper.issue(name);
       if (issued) {

@@ -92,6 +92,7 @@ int list(const CertsArgs& a) {
           std::chrono::duration_cast<std::chrono::seconds>(held->not_after - now).count();
       j["serial"] = held->serial;
       j["issuer"] = held->issuer;
+      j["key_type"] = held->key_type;
     }
     j["last_attempt"] = st.last_attempt;
     j["failures"] = st.failures;
@@ -101,10 +102,13 @@ int list(const CertsArgs& a) {
     if (a.json) continue;
     std::printf("%s\n", name.c_str());
     if (held)
-      std::printf("  expires:     %s (in %lld days)\n  serial:      %s\n  issuer:      %s\n",
-                  format_time(held->not_after).c_str(),
-                  static_cast<long long>(j["expires_in_seconds"].get<long long>() / 86400),
-                  held->serial.c_str(), held->issuer.c_str());
+      std::printf(
+          "  expires:     %s (in %lld days)\n  serial:      %s\n  issuer:      %s\n"
+          "  key:         %s%s\n",
+          format_time(held->not_after).c_str(),
+          static_cast<long long>(j["expires_in_seconds"].get<long long>() / 86400),
+          held->serial.c_str(), held->issuer.c_str(), held->key_type.c_str(),
+          keeper.key_type_changed(*held) ? " (not key_type: a new one is due)" : "");
     else
       std::printf("  expires:     - (no certificate held)\n");
     if (st.revoked) std::printf("  revoked:     yes\n");

@@ -5,18 +5,23 @@ root) for the right SNI; a name without a certificate refused with an alert and 
 restart reusing the state directory (no new order for a held certificate, the account reused);
 the HTTP-01 path answering nothing for a token doorman did not issue; bad nonces retried; a
 failing validation logged with the ACME problem document and retried; a renewal (pebble issuing
-short-lived certificates) swapped in while a client keeps its TLS connection open.
+short-lived certificates) swapped in while a client keeps its TLS connection open; an RSA 2048
+certificate (key_type = "rsa2048") served, and a key_type change by reload or restart ordering
+a certificate with the new key type at once.
 """
 
 import http.server
 import json
 import os
 import re
+import signal
+import subprocess
 import threading
 import urllib.parse
 import socket
 import ssl
 import stat
+import time
 import unittest
 
 from acme_helpers import Pebble, acme_config, have_pebble
@@ -32,6 +37,25 @@ def peer_certificate(port, sni, root):
     with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as raw:
         with context.wrap_socket(raw, server_hostname=sni) as tls:
             return tls.getpeercert()
+
+
+def peer_key(port, sni, root):
+    """The public key of the leaf doorman serves for `sni`, as openssl describes it:
+    ("rsaEncryption", "2048 bit") or ("id-ecPublicKey", "256 bit", curve)."""
+    context = ssl.create_default_context(cafile=root)
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as raw:
+        with context.wrap_socket(raw, server_hostname=sni) as tls:
+            der = tls.getpeercert(binary_form=True)
+    text = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-text"], input=der,
+                          capture_output=True, check=True, timeout=DEADLINE).stdout.decode()
+    algorithm = re.search(r"Public Key Algorithm: (\S+)", text).group(1)
+    bits = re.search(r"Public-Key: \((\d+ bit)\)", text).group(1)
+    curve = re.search(r"NIST CURVE: (\S+)", text)
+    return (algorithm, bits) + ((curve.group(1),) if curve else ())
+
+
+RSA2048 = ("rsaEncryption", "2048 bit")
+P256 = ("id-ecPublicKey", "256 bit", "P-256")
 
 
 @unittest.skipUnless(have_pebble(), "pebble is not installed (scripts/install-deps)")
@@ -223,6 +247,71 @@ class Renewal(AcmeTestCase):
         self.assertEqual(request_on_open_connection(), b"HTTP/1.1 200 OK")
         second = peer_certificate(self.tls_port, "renew.test", root)["serialNumber"]
         self.assertNotEqual(first, second)
+
+
+class KeyType(AcmeTestCase):
+    def certs_list(self, d):
+        rc, out, err = run_doorman("certs", "list", "-c", d.config_path, "--json")
+        self.assertEqual(rc, 0, err)
+        return json.loads(out)[0]
+
+    def test_rsa2048_then_a_reload_to_ecdsa_reorders_with_the_new_key_type(self):
+        pebble = self.start_pebble()
+        d = self.start_acme_doorman(pebble, ["rsa.test"], ["http-01"],
+                                    extra_acme='key_type = "rsa2048"')
+        self.wait_issued(d, "rsa.test")
+        root = pebble.root_pem()
+        self.assertEqual(peer_key(self.tls_port, "rsa.test", root), RSA2048)
+        first = peer_certificate(self.tls_port, "rsa.test", root)["serialNumber"]
+        self.assertEqual(self.certs_list(d)["key_type"], "rsa2048")
+        rc, out, err = self.curl_https("rsa.test", root)
+        self.assertEqual(rc, 0, err)
+        # key_type changed by a reload: the RSA certificate (valid for years) is replaced now.
+        with open(d.config_path) as f:
+            config = f.read()
+        with open(d.config_path + ".new", "w") as f:
+            f.write(config.replace('key_type = "rsa2048"', 'key_type = "ecdsa-p256"'))
+        os.replace(d.config_path + ".new", d.config_path)
+        d.send_signal(signal.SIGHUP)
+        self.wait_issued(d, "rsa.test", count=2)
+        self.assertIn("rsa.test: requesting a certificate (key type changed: the held "
+                      "certificate's key is rsa2048, key_type is ecdsa-p256)", d.stderr())
+        self.assertEqual(peer_key(self.tls_port, "rsa.test", root), P256)
+        self.assertNotEqual(peer_certificate(self.tls_port, "rsa.test", root)["serialNumber"],
+                            first)
+        self.assertEqual(self.certs_list(d)["key_type"], "ecdsa-p256")
+        # Once it matches, nothing more is ordered.
+        self.assertEqual(len(re.findall(r"acme: order \S+ for rsa\.test", d.stderr())), 2)
+
+    def test_a_restart_with_another_key_type_reorders_and_serves_the_old_one_meanwhile(self):
+        pebble = self.start_pebble()
+        d = self.start_acme_doorman(pebble, ["kt.test"], ["http-01"])
+        self.wait_issued(d, "kt.test")
+        root = pebble.root_pem()
+        self.assertEqual(peer_key(self.tls_port, "kt.test", root), P256)
+        d.stop()
+        self.cleanups.remove(d.stop)
+        d2 = self.start_acme_doorman(pebble, ["kt.test"], ["http-01"],
+                                     extra_acme='key_type = "rsa2048"')
+        # The saved certificate is served from the first handshake while its successor is
+        # ordered (the new order starts after the listeners accept).
+        self.assertIn(peer_key(self.tls_port, "kt.test", root), (P256, RSA2048))
+        self.wait_issued(d2, "kt.test")
+        err = d2.stderr()
+        self.assertIn("kt.test: serving the saved certificate", err)
+        self.assertIn("its key is ecdsa-p256, key_type is rsa2048: a new one is due now", err)
+        self.assertIn("kt.test: requesting a certificate (key type changed", err)
+        self.assertEqual(peer_key(self.tls_port, "kt.test", root), RSA2048)
+        # A second restart with the same key_type keeps the RSA certificate: no new order.
+        d2.stop()
+        self.cleanups.remove(d2.stop)
+        d3 = self.start_acme_doorman(pebble, ["kt.test"], ["http-01"],
+                                     extra_acme='key_type = "rsa2048"')
+        wait_until(lambda: "kt.test: serving the saved certificate" in d3.stderr(),
+                   what=d3.stderr())
+        self.assertEqual(peer_key(self.tls_port, "kt.test", root), RSA2048)
+        time.sleep(2.5)  # a few turns of the ACME thread (1 s each): it would have ordered by now
+        self.assertNotIn("requesting a certificate", d3.stderr())
 
 
 class CertsCommand(AcmeTestCase):
