@@ -70,10 +70,6 @@ std::expected<std::shared_ptr<SSL_CTX>, std::string> alpn_challenge_ctx(
   return ctx;
 }
 
-std::string der_base64url(const ASN1_STRING* s) {
-  return base64url({ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))});
-}
-
 std::chrono::system_clock::time_point parse_rfc3339(const std::string& text) {
   struct tm parts {};
   if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) return {};
@@ -300,20 +296,12 @@ AcmeClient::renewal_window(std::string_view chain_pem) {
   if (directory_.renewal_info.empty()) return std::unexpected("the server offers no renewalInfo");
   auto leaf = first_certificate(chain_pem);
   if (!leaf) return std::unexpected(leaf.error());
-  // RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial DER content octets).
-  auto* aki = static_cast<AUTHORITY_KEYID*>(
-      X509_get_ext_d2i(leaf->get(), NID_authority_key_identifier, nullptr, nullptr));
-  if (aki == nullptr || aki->keyid == nullptr) {
-    AUTHORITY_KEYID_free(aki);
-    return std::unexpected("the certificate has no authority key identifier");
-  }
-  const std::string id =
-      der_base64url(aki->keyid) + "." + der_base64url(X509_get0_serialNumber(leaf->get()));
-  AUTHORITY_KEYID_free(aki);
+  auto id = ari_certificate_id(leaf->get());
+  if (!id) return std::unexpected(id.error());
   std::string url = directory_.renewal_info;
   if (!url.ends_with('/')) url += '/';
-  auto r = http_.get(url + id);
-  if (!r) return std::unexpected(r.error());
+  auto r = http_.get(url + *id);
+  if (!r) return std::unexpected("renewalInfo " + url + *id + ": " + r.error());
   const json j = parse(r->body);
   if (r->status != 200 || !j.is_object() || !j.contains("suggestedWindow"))
     return std::unexpected("renewalInfo: " + problem(*r));

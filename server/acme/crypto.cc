@@ -153,6 +153,29 @@ std::expected<X509Ptr, std::string> first_certificate(std::string_view pem) {
   return cert;
 }
 
+std::expected<std::string, std::string> ari_certificate_id(X509* leaf) {
+  auto* aki = static_cast<AUTHORITY_KEYID*>(
+      X509_get_ext_d2i(leaf, NID_authority_key_identifier, nullptr, nullptr));
+  if (aki == nullptr || aki->keyid == nullptr) {
+    AUTHORITY_KEYID_free(aki);
+    return std::unexpected("the certificate has no authority key identifier");
+  }
+  std::string id = base64url({ASN1_STRING_get0_data(aki->keyid),
+                              static_cast<std::size_t>(ASN1_STRING_length(aki->keyid))});
+  AUTHORITY_KEYID_free(aki);
+  // OpenSSL keeps an INTEGER's magnitude without DER's sign padding (0x87654321 is held as
+  // 87 65 43 21; its DER content is 00 87 65 43 21): encode it, then drop tag and length.
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(leaf);
+  const int n = i2d_ASN1_INTEGER(serial, nullptr);
+  if (n < 3) return std::unexpected("cannot encode the serial number: " + openssl_error());
+  std::vector<uint8_t> der(static_cast<std::size_t>(n));
+  unsigned char* p = der.data();
+  i2d_ASN1_INTEGER(serial, &p);
+  const std::size_t header = der[1] < 0x80 ? 2 : 2 + (der[1] & 0x7f);
+  if (header >= der.size()) return std::unexpected("a malformed serial number");
+  return id + "." + base64url(std::span<const uint8_t>(der).subspan(header));
+}
+
 std::expected<X509Ptr, std::string> make_alpn_challenge_certificate(
     EVP_PKEY* key, std::string_view name, std::string_view key_authorization) {
   X509Ptr cert(X509_new());

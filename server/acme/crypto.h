@@ -61,6 +61,11 @@ std::expected<std::vector<uint8_t>, std::string> make_csr(EVP_PKEY* key,
 // The leaf of a PEM chain, or an error.
 std::expected<X509Ptr, std::string> first_certificate(std::string_view pem);
 
+// The ARI certificate identifier (RFC 9773 §4.1): base64url(the Authority Key Identifier's
+// keyIdentifier) "." base64url(the serial number's DER content octets, with the leading zero
+// byte DER puts before a serial whose top bit is set). An error when there is no AKI keyid.
+std::expected<std::string, std::string> ari_certificate_id(X509* leaf);
+
 // RFC 8737 §3. The certificate is valid from one day ago for a week (a validation takes seconds).
 std::expected<X509Ptr, std::string> make_alpn_challenge_certificate(
     EVP_PKEY* key, std::string_view name, std::string_view key_authorization);

@@ -95,6 +95,52 @@ TEST(Keys, KeyTypeNameUsesTheKeyTypeSpelling) {
   EXPECT_EQ(key_type_name(nullptr), "other");
 }
 
+// A certificate with this serial and, when `key_id` is not empty, an Authority Key Identifier
+// holding it (signed by a throwaway key: only the fields matter).
+X509Ptr certificate_with(uint64_t serial, const std::vector<uint8_t>& key_id) {
+  auto key = generate_key(KeyType::kEcdsaP256);
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), serial);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
+  X509_set_pubkey(cert.get(), key->get());
+  if (!key_id.empty()) {
+    AUTHORITY_KEYID* aki = AUTHORITY_KEYID_new();
+    aki->keyid = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(aki->keyid, key_id.data(), static_cast<int>(key_id.size()));
+    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, aki, 0, X509V3_ADD_DEFAULT);
+    AUTHORITY_KEYID_free(aki);
+  }
+  X509_sign(cert.get(), key->get(), EVP_sha256());
+  return cert;
+}
+
+TEST(AriCertificateId, Rfc9773Example) {
+  // RFC 9773 §4.1: keyIdentifier 69:88:5B:...:C8:D4 and serial 0x87654321, whose DER content
+  // is 00 87 65 43 21 (the leading zero keeps it positive).
+  const std::vector<uint8_t> key_id = {0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3,
+                                       0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4};
+  auto id = ari_certificate_id(certificate_with(0x87654321, key_id).get());
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_EQ(*id, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+}
+
+TEST(AriCertificateId, SerialWithoutTheTopBitHasNoPadding) {
+  const std::vector<uint8_t> key_id = {0xfb, 0xff, 0xbf};  // base64 "+/+/": url-safe "-_-_"
+  auto id = ari_certificate_id(certificate_with(0x01, key_id).get());
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_EQ(*id, "-_-_.AQ");
+  id = ari_certificate_id(certificate_with(0x7f65, key_id).get());
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_EQ(*id, "-_-_.f2U");
+}
+
+TEST(AriCertificateId, NoAuthorityKeyIdentifierIsAnError) {
+  auto id = ari_certificate_id(certificate_with(0x87654321, {}).get());
+  EXPECT_FALSE(id.has_value());
+}
+
 TEST(AlpnChallenge, CertificateCarriesTheCriticalAcmeIdentifier) {
   auto key = generate_key(KeyType::kEcdsaP256);
   ASSERT_TRUE(key.has_value());

@@ -193,7 +193,7 @@ std::optional<std::chrono::system_clock::time_point> Keeper::suggested_renewal(
   if (!chain || !*chain) return std::nullopt;
   auto window = client_->renewal_window(**chain);
   if (!window) {
-    log_(name + ": " + window.error());
+    log_(name + ": " + window.error() + "; renewing at two thirds of the lifetime instead");
     return std::nullopt;
   }
   return renewal_time_in_window(window->first, window->second, jitter);

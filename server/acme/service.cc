@@ -195,9 +195,11 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
         h.held = *issued;
         h.chain_mtime = modified(keeper.paths().chain(h.file));
         h.due = renewal_time(issued->not_before, issued->not_after, h.jitter);
-        if (auto suggested = keeper.suggested_renewal(name, h.jitter)) h.due = *suggested;
+        const auto suggested = keeper.suggested_renewal(name, h.jitter);
+        if (suggested) h.due = *suggested;
         log_line(name + ": certificate issued (serial " + issued->serial + ", expires " +
-                 format_time(issued->not_after) + ", renewal from " + format_time(h.due) + ")");
+                 format_time(issued->not_after) + ", renewal from " + format_time(h.due) +
+                 (suggested ? ", in the CA's renewalInfo window)" : ")"));
       } else {
         const int failures = keeper.status(name).failures;
         const auto delay = retry_delay(std::max(failures, 1), settings.retry_after, kMaxRetryDelay);

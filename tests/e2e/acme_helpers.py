@@ -132,3 +132,93 @@ def acme_config(pebble, state_dir, http_port, tls_port, hosts, challenges, extra
             '[acme]\nemail = "ops@example.com"\ndirectory = "%s"\n' % pebble.directory +
             'ca_roots = "%s"\nstate_dir = "%s"\nchallenges = [%s]\n%s\n'
             % (pebble.cert, state_dir, challenge_list, extra_acme))
+
+
+class AriStandIn:
+    """An HTTPS stand-in for an ACME server offering Renewal Information (RFC 9773), which
+    Debian's pebble (2.4) does not: GET /dir answers pebble's directory plus a `renewalInfo`
+    URL (every other URL in it still points at pebble), and GET /renewal-info/ID answers
+    according to `mode`:
+      "window"      {"suggestedWindow": {start, end}} with `window` = (start, end) datetimes
+      "garbage"     200 with a body that is not JSON
+      "unreachable" the directory's renewalInfo names a closed loopback port instead
+    It serves with pebble's own certificate (already in [acme] ca_roots) on 127.0.0.1:0 and
+    records the certificate identifiers asked for in `asked`."""
+
+    def __init__(self, pebble, mode, window=None):
+        import http.server
+        import threading
+
+        self.asked = []
+        self.mode = mode
+        stand_in = self
+        closed_port = free_port()  # nothing listens there
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body, content_type="application/json", extra=()):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in extra:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path == "/dir":
+                    context = ssl.create_default_context(cafile=pebble.cert)
+                    with urllib.request.urlopen(pebble.directory, context=context,
+                                                timeout=DEADLINE) as r:
+                        directory = json.loads(r.read())
+                    port = closed_port if stand_in.mode == "unreachable" else stand_in.port
+                    directory["renewalInfo"] = "https://127.0.0.1:%d/renewal-info" % port
+                    return self.reply(200, directory)
+                if self.path.startswith("/renewal-info/"):
+                    stand_in.asked.append(self.path[len("/renewal-info/"):])
+                    if stand_in.mode == "garbage":
+                        return self.reply(200, b"<html>not renewal information", "text/html")
+                    start, end = window
+                    body = {"suggestedWindow": {
+                        "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "end": end.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+                    return self.reply(200, body, extra=[("Retry-After", "21600")])
+                self.reply(404, {"type": "urn:ietf:params:acme:error:malformed"})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(pebble.cert, pebble.key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def directory(self):
+        return "https://127.0.0.1:%d/dir" % self.port
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def ari_certificate_id(pem_path):
+    """RFC 9773 §4.1 computed here with openssl(1), to check the one doorman sends:
+    base64url(AKI keyIdentifier) "." base64url(the serial's DER content octets)."""
+    import base64
+    import re
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    text = subprocess.run(["openssl", "x509", "-in", pem_path, "-noout", "-serial", "-ext",
+                           "authorityKeyIdentifier"], capture_output=True, check=True,
+                          timeout=DEADLINE).stdout.decode()
+    serial = int(re.search(r"serial=([0-9A-Fa-f]+)", text).group(1), 16)
+    key_id = re.search(r"((?:[0-9A-F]{2}:)+[0-9A-F]{2})", text.split("Identifier", 1)[1]).group(1)
+    content = serial.to_bytes(serial.bit_length() // 8 + 1, "big")  # DER: a sign bit of 0
+    return b64(bytes.fromhex(key_id.replace(":", ""))) + "." + b64(content)
+
