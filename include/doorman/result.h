@@ -54,6 +54,12 @@ enum class ErrorCode : uint16_t {
 
   // Configuration and range lists
   kInvalidValue = 400,  // a value of the right type but outside what is accepted
+
+  // DNS messages (dns_message.h)
+  kDnsBadName = 500,  // a name that cannot be asked: an empty or over-long label, over 255 bytes
+  kDnsMalformed,      // a message that does not parse (RFC 1035 §4): short, bad name or pointer
+  kDnsNotTheAnswer,   // a well-formed message that answers another query (ID, QR, question)
+  kDnsTruncated,      // TC set: the answer did not fit in the datagram
 };
 
 // The snake_case name of a code ("invalid_address"), stable for logs and JSON.

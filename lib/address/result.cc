@@ -66,6 +66,14 @@ std::string_view error_code_name(ErrorCode code) {
       return "bad_response";
     case ErrorCode::kInvalidValue:
       return "invalid_value";
+    case ErrorCode::kDnsBadName:
+      return "dns_bad_name";
+    case ErrorCode::kDnsMalformed:
+      return "dns_malformed";
+    case ErrorCode::kDnsNotTheAnswer:
+      return "dns_not_the_answer";
+    case ErrorCode::kDnsTruncated:
+      return "dns_truncated";
   }
   return "unknown";
 }

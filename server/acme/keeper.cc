@@ -52,9 +52,14 @@ Keeper::Keeper(config::AcmeSection settings, Log log, Wait wait)
     std::string text = **token;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
       text.pop_back();
-    dns_ = std::make_unique<DnsSolver>(make_cloudflare_solver(
-        {settings_.cloudflare_api_url, text, settings_.ca_roots, settings_.cloudflare_propagation},
-        log_, wait_));
+    CloudflareSettings cloudflare;
+    cloudflare.api_url = settings_.cloudflare_api_url;
+    cloudflare.token = text;
+    cloudflare.ca_roots = settings_.ca_roots;
+    cloudflare.resolvers = settings_.cloudflare_resolvers;
+    cloudflare.propagation = settings_.cloudflare_propagation;
+    cloudflare.propagation_timeout = settings_.cloudflare_propagation_timeout;
+    dns_ = std::make_unique<DnsSolver>(make_cloudflare_solver(std::move(cloudflare), log_, wait_));
   }
 }
 

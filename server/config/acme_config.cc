@@ -112,9 +112,12 @@ class AcmeReader {
       error(n, "acme.dns_cloudflare", "expected a table [acme.dns_cloudflare]");
       return;
     }
-    for (auto&& [key, node] : *t)
-      if (key.str() != "api_token_file" && key.str() != "api_url" && key.str() != "propagation")
+    for (auto&& [key, node] : *t) {
+      static constexpr std::string_view kKnown[] = {"api_token_file", "api_url", "propagation",
+                                                    "propagation_timeout", "resolvers"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown))
         error(node, "acme.dns_cloudflare." + std::string(key.str()), "unknown key");
+    }
     if (auto v = text(*t, "acme.dns_cloudflare", "api_url")) {
       if (!v->starts_with("https://") && !v->starts_with("http://"))
         error(*t->get("api_url"), "acme.dns_cloudflare.api_url", "expected an https:// URL");
@@ -130,6 +133,16 @@ class AcmeReader {
       else
         a.cloudflare_propagation = *d;
     }
+    if (const toml::node* p = t->get("propagation_timeout")) {
+      std::optional<Duration> d;
+      if (p->is_string()) d = parse_duration(p->as_string()->get());
+      if (!d || *d < std::chrono::seconds(1))
+        error(*p, "acme.dns_cloudflare.propagation_timeout",
+              "expected a duration of at least \"1s\" like \"2m\"");
+      else
+        a.cloudflare_propagation_timeout = *d;
+    }
+    if (const toml::node* r = t->get("resolvers")) read_resolvers(*r, a);
     if (auto v = text(*t, "acme.dns_cloudflare", "api_token_file"))
       a.cloudflare_token_file = *v;
     else if (!t->get("api_token_file"))
@@ -137,6 +150,30 @@ class AcmeReader {
     if (std::find(a.challenges.begin(), a.challenges.end(), AcmeChallenge::kDns01) ==
         a.challenges.end())
       a.challenges.push_back(AcmeChallenge::kDns01);
+  }
+
+  // Resolvers asked for the TXT record before the CA is (acme/dns_lookup.h).
+  void read_resolvers(const toml::node& n, AcmeSection& a) {
+    // Each is asked every couple of seconds while a record propagates: a handful is plenty.
+    constexpr std::size_t kMaxResolvers = 8;
+    const toml::array* list = n.as_array();
+    if (list == nullptr || list->empty() || list->size() > kMaxResolvers) {
+      error(n, "acme.dns_cloudflare.resolvers",
+            "expected 1 to 8 addresses like [\"1.1.1.1:53\", \"[2606:4700:4700::1111]:53\"]");
+      return;
+    }
+    for (const toml::node& item : *list) {
+      const auto v = item.value<std::string>();
+      std::expected<SocketAddress, std::string> parsed = std::unexpected(std::string());
+      if (v) parsed = parse_socket_address(*v, false);
+      if (!parsed || parsed->kind != SocketAddress::Kind::kTcp || parsed->port == 0) {
+        error(item, "acme.dns_cloudflare.resolvers",
+              "'" + v.value_or("?") + "': expected IP:PORT like \"1.1.1.1:53\" or " +
+                  "\"[2606:4700:4700::1111]:53\"");
+        continue;
+      }
+      a.cloudflare_resolvers.push_back(*v);
+    }
   }
 
  private:

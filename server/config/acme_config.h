@@ -11,7 +11,9 @@
 //   [acme.dns_cloudflare]
 //   api_token_file = "/etc/doorman/cloudflare-token"
 //   api_url = "https://api.cloudflare.com/client/v4"  # a stand-in's URL in tests
-//   propagation = "10s"                  # wait after creating the TXT record
+//   resolvers = ["1.1.1.1:53"]           # asked for the TXT record; default /etc/resolv.conf's
+//   propagation_timeout = "2m"           # how long they may take to show it
+//   propagation = "0s"                   # a further wait once they all show it
 //
 // A listener saying certificates = "acme" without an [acme] table is an error; so is a value
 // that is not one of those listed. Values are validated when read (FILE:LINE: key: message).
@@ -45,7 +47,9 @@ struct AcmeSection {
   std::chrono::seconds retry_after{60};
   std::string cloudflare_token_file;  // "" = no DNS-01
   std::string cloudflare_api_url = "https://api.cloudflare.com/client/v4";
-  std::chrono::milliseconds cloudflare_propagation{std::chrono::seconds(10)};
+  std::vector<std::string> cloudflare_resolvers;  // "IP:PORT"; empty = the system's
+  std::chrono::milliseconds cloudflare_propagation_timeout{std::chrono::minutes(2)};
+  std::chrono::milliseconds cloudflare_propagation{0};
   int line = 0;
 
   bool operator==(const AcmeSection&) const = default;

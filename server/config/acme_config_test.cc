@@ -44,6 +44,27 @@ TEST(AcmeConfig, DefaultsAndValues) {
   EXPECT_EQ(r.config->acme.retry_after, std::chrono::seconds(5));
 }
 
+TEST(AcmeConfig, CloudflareDefaultsAndValues) {
+  auto r = load_config_text(config_with("[acme]\n[acme.dns_cloudflare]\n"
+                                        "api_token_file = \"/tmp/token\"\n"),
+                            "t.toml");
+  ASSERT_TRUE(r.config) << r.errors[0];
+  EXPECT_TRUE(r.config->acme.cloudflare_resolvers.empty());  // the system's (resolv.conf)
+  EXPECT_EQ(r.config->acme.cloudflare_propagation_timeout, std::chrono::minutes(2));
+  EXPECT_EQ(r.config->acme.cloudflare_propagation, std::chrono::seconds(0));
+  r = load_config_text(
+      config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/tmp/token\"\n"
+                  "resolvers = [\"1.1.1.1:53\", \"[2606:4700:4700::1111]:53\", "
+                  "\"127.0.0.1:5353\"]\npropagation_timeout = \"30s\"\npropagation = \"5s\"\n"),
+      "t.toml");
+  ASSERT_TRUE(r.config) << r.errors[0];
+  EXPECT_EQ(
+      r.config->acme.cloudflare_resolvers,
+      (std::vector<std::string>{"1.1.1.1:53", "[2606:4700:4700::1111]:53", "127.0.0.1:5353"}));
+  EXPECT_EQ(r.config->acme.cloudflare_propagation_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(r.config->acme.cloudflare_propagation, std::chrono::seconds(5));
+}
+
 TEST(AcmeConfig, ErrorsNameFileLineAndKey) {
   struct Case {
     std::string text;
@@ -65,6 +86,29 @@ TEST(AcmeConfig, ErrorsNameFileLineAndKey) {
        "t.toml:11: acme.challenges: \"dns-01\" needs [acme.dns_cloudflare] (the DNS provider)"},
       {config_with("[acme]\n[acme.dns_cloudflare]\napi_url = \"https://x\"\n"),
        "t.toml:11: acme.dns_cloudflare.api_token_file: api_token_file is required"},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "resolvers = [\"1.1.1.1\"]\n"),
+       "t.toml:13: acme.dns_cloudflare.resolvers: '1.1.1.1': expected IP:PORT like "
+       "\"1.1.1.1:53\" or \"[2606:4700:4700::1111]:53\""},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "resolvers = [\"ns.example.com:53\"]\n"),
+       "t.toml:13: acme.dns_cloudflare.resolvers: 'ns.example.com:53': expected IP:PORT like "
+       "\"1.1.1.1:53\" or \"[2606:4700:4700::1111]:53\""},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "resolvers = [\"1.1.1.1:0\"]\n"),
+       "t.toml:13: acme.dns_cloudflare.resolvers: '1.1.1.1:0': expected IP:PORT like "
+       "\"1.1.1.1:53\" or \"[2606:4700:4700::1111]:53\""},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "resolvers = []\n"),
+       "t.toml:13: acme.dns_cloudflare.resolvers: expected 1 to 8 addresses like "
+       "[\"1.1.1.1:53\", \"[2606:4700:4700::1111]:53\"]"},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "propagation_timeout = \"0s\"\n"),
+       "t.toml:13: acme.dns_cloudflare.propagation_timeout: expected a duration of at least "
+       "\"1s\" like \"2m\""},
+      {config_with("[acme]\n[acme.dns_cloudflare]\napi_token_file = \"/t\"\n"
+                   "resolver = [\"1.1.1.1:53\"]\n"),
+       "t.toml:13: acme.dns_cloudflare.resolver: unknown key"},
       {config_with("[acme]\ndirectory = \"ftp://x\"\n"),
        "t.toml:11: acme.directory: expected an https:// URL"},
       {config_with(""), "t.toml:1: listener.certificates: \"acme\" needs an [acme] table"},

@@ -11,8 +11,12 @@ in a root generated at its start, read from its management API (/roots/0).
 
 import json
 import os
+import socket
 import ssl
+import struct
 import subprocess
+import threading
+import time
 import urllib.request
 
 from harness import DEADLINE, free_port, port_accepts, wait_until
@@ -25,8 +29,10 @@ def have_pebble():
 class Pebble:
     """pebble + pebble-challtestsrv. `env` adds PEBBLE_* settings (e.g. nonce rejection)."""
 
-    def __init__(self, tmp, http_port, tls_port, env=None, validity_seconds=None):
+    def __init__(self, tmp, http_port, tls_port, env=None, validity_seconds=None,
+                 dns_server=None):
         self.tmp = tmp
+        self.dns_server = dns_server  # "127.0.0.1:PORT" instead of pebble-challtestsrv
         self.dir = os.path.join(tmp.path, "pebble-%d" % free_port())
         os.makedirs(self.dir)
         self.cert = os.path.join(self.dir, "pebble.crt")
@@ -70,7 +76,8 @@ class Pebble:
             stdout=self.dns_log, stderr=subprocess.STDOUT))
         self.log = open(self.log_path, "w")
         self.procs.append(subprocess.Popen(
-            ["pebble", "-config", self.config_path, "-dnsserver", "127.0.0.1:%d" % self.dns_port],
+            ["pebble", "-config", self.config_path, "-dnsserver",
+             self.dns_server or "127.0.0.1:%d" % self.dns_port],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env))
         wait_until(lambda: port_accepts(self.port) and port_accepts(self.management_port),
                    what="pebble to listen")
@@ -222,3 +229,105 @@ def ari_certificate_id(pem_path):
     content = serial.to_bytes(serial.bit_length() // 8 + 1, "big")  # DER: a sign bit of 0
     return b64(bytes.fromhex(key_id.replace(":", ""))) + "." + b64(content)
 
+
+class DnsStandIn:
+    """A loopback DNS responder (UDP, stdlib only) for the DNS-01 tests. TXT records are
+    published after a chosen delay (publish()); A queries get 127.0.0.1; anything else an empty
+    answer, and a TXT name without a record NXDOMAIN. It answers on two ports: `port` for
+    doorman's [acme.dns_cloudflare] resolvers and `ca_port` for pebble (-dnsserver), so every
+    TXT query is known to come from one or the other; `queries` holds
+    (time.monotonic(), "doorman" | "ca", name, answered with a record) for each, and
+    `appeared[name]` the moment a record became visible."""
+
+    def __init__(self):
+        self.records = {}
+        self.appeared = {}
+        self.queries = []
+        self.timers = {}
+        self.lock = threading.Lock()
+        self.running = True
+        self.sockets = {}
+        for who in ("doorman", "ca"):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sock.settimeout(0.2)
+            self.sockets[who] = sock
+        self.port = self.sockets["doorman"].getsockname()[1]
+        self.ca_port = self.sockets["ca"].getsockname()[1]
+        self.threads = [threading.Thread(target=self._serve, args=(who,), daemon=True)
+                        for who in self.sockets]
+        for t in self.threads:
+            t.start()
+
+    def publish(self, name, value, after=0.0):
+        def show():
+            with self.lock:
+                self.records[name.lower()] = value
+                self.appeared[name.lower()] = time.monotonic()
+        timer = threading.Timer(after, show)
+        self.timers[name.lower()] = timer
+        timer.start()
+
+    def withdraw(self, name):
+        with self.lock:
+            timer = self.timers.pop(name.lower(), None)
+            if timer:
+                timer.cancel()
+            self.records.pop(name.lower(), None)
+
+    def txt_queries(self, who):
+        with self.lock:
+            return [q for q in self.queries if q[1] == who]
+
+    def _serve(self, who):
+        sock = self.sockets[who]
+        while self.running:
+            try:
+                data, peer = sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            reply = self._answer(who, data)
+            if reply:
+                sock.sendto(reply, peer)
+
+    def _answer(self, who, data):
+        if len(data) < 12:
+            return None
+        ident, flags = struct.unpack(">HH", data[:4])
+        labels, at = [], 12
+        while at < len(data) and data[at]:
+            labels.append(data[at + 1:at + 1 + data[at]].decode("ascii", "replace"))
+            at += 1 + data[at]
+        at += 1
+        if at + 4 > len(data):
+            return None
+        qtype, _ = struct.unpack(">HH", data[at:at + 4])
+        question = data[12:at + 4]
+        name = ".".join(labels).lower().rstrip(".")
+        answers, rcode = [], 0
+        if qtype == 16:
+            with self.lock:
+                value = self.records.get(name)
+                self.queries.append((time.monotonic(), who, name, value is not None))
+            if value is None:
+                rcode = 3  # NXDOMAIN
+            else:
+                text = value.encode()
+                answers.append(struct.pack(">HHHIH", 0xC00C, 16, 1, 0, len(text) + 1) +
+                               bytes([len(text)]) + text)
+        elif qtype == 1:
+            answers.append(struct.pack(">HHHIH", 0xC00C, 1, 1, 0, 4) + bytes([127, 0, 0, 1]))
+        header = struct.pack(">HHHHHH", ident, 0x8180 | (flags & 0x0100) | rcode, 1,
+                             len(answers), 0, 0)
+        return header + question + b"".join(answers)
+
+    def stop(self):
+        self.running = False
+        for timer in list(self.timers.values()):
+            timer.cancel()
+        for t in self.threads:
+            t.join(timeout=DEADLINE)
+        for sock in self.sockets.values():
+            sock.close()

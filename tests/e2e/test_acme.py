@@ -24,7 +24,7 @@ import stat
 import time
 import unittest
 
-from acme_helpers import Pebble, acme_config, have_pebble
+from acme_helpers import DnsStandIn, Pebble, acme_config, have_pebble
 from harness import (DEADLINE, DoormanTestCase, curl, free_port, http_get, run_doorman,
                      wait_until)
 
@@ -350,9 +350,10 @@ class CertsCommand(AcmeTestCase):
 
 class CloudflareStandIn:
     """A local stand-in of the Cloudflare DNS API (zones lookup, TXT create and delete) that
-    publishes the records through the DNS stand-in pebble resolves with."""
+    publishes the records through the DNS stand-in (acme_helpers.DnsStandIn) `delay` seconds
+    after they are created, as a slow DNS provider would."""
 
-    def __init__(self, pebble, zone, token):
+    def __init__(self, dns, zone, token, delay=0.0):
         self.calls = []
         stand_in = self
 
@@ -388,7 +389,7 @@ class CloudflareStandIn:
                     return
                 record = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stand_in.records[record["name"]] = record["content"]
-                pebble.set_txt(record["name"] + ".", record["content"])
+                dns.publish(record["name"], record["content"], after=delay)
                 self.reply(200, {"success": True, "result": {"id": "rec-" + record["name"]}})
 
             def do_DELETE(self):
@@ -396,7 +397,7 @@ class CloudflareStandIn:
                     return
                 name = self.path.rsplit("/rec-", 1)[1]
                 stand_in.records.pop(name, None)
-                pebble.clear_txt(name + ".")
+                dns.withdraw(name)
                 self.reply(200, {"success": True, "result": {"id": "rec-" + name}})
 
         self.records = {}
@@ -411,16 +412,26 @@ class CloudflareStandIn:
 
 
 class Dns01(AcmeTestCase):
-    def test_wildcard_through_the_cloudflare_api_stand_in(self):
-        pebble = self.start_pebble()
-        api = CloudflareStandIn(pebble, "w.test", "secret-token")
+    """DNS-01 through the Cloudflare API stand-in. Pebble resolves through the DNS stand-in's
+    CA port, doorman's resolvers are its other port: the stand-in's log shows who asked when."""
+
+    def start_dns01(self, delay, propagation_timeout="20s"):
+        dns = DnsStandIn()
+        self.cleanups.append(dns.stop)
+        pebble = self.start_pebble(dns_server="127.0.0.1:%d" % dns.ca_port)
+        api = CloudflareStandIn(dns, "w.test", "secret-token", delay=delay)
         self.cleanups.append(api.stop)
         token_file = self.tmp.write("cf-token", "secret-token\n")
-        extra = ('[acme.dns_cloudflare]\napi_token_file = "%s"\n'
-                 'api_url = "http://127.0.0.1:%d/client/v4"\npropagation = "0s"\n'
-                 % (token_file, api.port))
+        extra = ('retry_after = "1h"\n[acme.dns_cloudflare]\napi_token_file = "%s"\n'
+                 'api_url = "http://127.0.0.1:%d/client/v4"\nresolvers = ["127.0.0.1:%d"]\n'
+                 'propagation_timeout = "%s"\n'
+                 % (token_file, api.port, dns.port, propagation_timeout))
         d = self.start_acme_doorman(pebble, ["*.w.test"], ["dns-01"], listeners=2,
                                     extra_acme=extra)
+        return pebble, dns, api, d
+
+    def test_wildcard_through_the_cloudflare_api_stand_in(self):
+        pebble, dns, api, d = self.start_dns01(delay=0)
         self.wait_issued(d, "*.w.test")
         root = pebble.root_pem()
         cert = peer_certificate(self.tls_port, "a.w.test", root)
@@ -429,6 +440,43 @@ class Dns01(AcmeTestCase):
         self.assertEqual(rc, 0, err)
         # The record was created in the zone found by name, and deleted afterwards.
         self.assertIn(("POST", "/client/v4/zones/zone-1/dns_records"), api.calls)
+        self.assertTrue(any(m == "DELETE" for m, _ in api.calls))
+        self.assertEqual(api.records, {})
+
+    def test_the_ca_is_asked_only_once_the_record_is_visible(self):
+        delay = 4.0
+        pebble, dns, api, d = self.start_dns01(delay=delay)
+        self.wait_issued(d, "*.w.test")
+        name = "_acme-challenge.w.test"
+        appeared = dns.appeared[name]
+        mine = [q for q in dns.txt_queries("doorman") if q[2] == name]
+        ca = [q for q in dns.txt_queries("ca") if q[2] == name]
+        # doorman polled while the record was missing, and saw it only once it appeared.
+        self.assertTrue(any(not found and t < appeared for t, _, _, found in mine), mine)
+        first_seen = min(t for t, _, _, found in mine if found)
+        self.assertGreaterEqual(first_seen, appeared)
+        # The CA looked only after doorman had seen it (pebble validates as soon as it is told).
+        self.assertTrue(ca, "pebble never looked the record up")
+        self.assertGreaterEqual(min(t for t, _, _, _ in ca), first_seen)
+        self.assertTrue(all(found for _, _, _, found in ca), ca)
+        waited = int(re.search(r"w\.test: TXT record seen at every resolver after (\d+) ms",
+                               d.stderr()).group(1))
+        self.assertGreaterEqual(waited, (delay - 1.0) * 1000)
+        log = d.stderr()
+        self.assertLess(log.index("TXT record seen at every resolver"),
+                        log.index("w.test: answering dns-01"))
+
+    def test_a_record_never_visible_fails_without_asking_the_ca(self):
+        pebble, dns, api, d = self.start_dns01(delay=600, propagation_timeout="3s")
+        line = "*.w.test: failed: "
+        wait_until(lambda: line in d.stderr(), timeout=ISSUE_DEADLINE, what=d.stderr())
+        failure = next(l for l in d.stderr().splitlines() if line in l)
+        self.assertRegex(failure, r"the TXT record was not seen within 3 s "
+                                  r"\(127\.0\.0\.1:%d: no TXT record\)" % dns.port)
+        self.assertTrue(dns.txt_queries("doorman"))
+        self.assertEqual(dns.txt_queries("ca"), [])  # the CA was never told to look
+        self.assertNotIn("answering dns-01", d.stderr())
+        # The record is deleted again, not left in the zone.
         self.assertTrue(any(m == "DELETE" for m, _ in api.calls))
         self.assertEqual(api.records, {})
 
