@@ -289,10 +289,7 @@ std::expected<void, std::string> AcmeClient::revoke(std::string_view chain_pem, 
   return {};
 }
 
-std::expected<
-    std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>,
-    std::string>
-AcmeClient::renewal_window(std::string_view chain_pem) {
+std::expected<RenewalWindow, std::string> AcmeClient::renewal_window(std::string_view chain_pem) {
   if (directory_.renewal_info.empty()) return std::unexpected("the server offers no renewalInfo");
   auto leaf = first_certificate(chain_pem);
   if (!leaf) return std::unexpected(leaf.error());
@@ -310,7 +307,10 @@ AcmeClient::renewal_window(std::string_view chain_pem) {
   const auto end = parse_rfc3339(text_of(w, "end"));
   if (start == std::chrono::system_clock::time_point{} || end < start)
     return std::unexpected("renewalInfo: a malformed window");
-  return std::pair(start, end);
+  RenewalWindow window{start, end, std::chrono::seconds(0)};
+  if (!r->retry_after.empty() && std::isdigit(static_cast<unsigned char>(r->retry_after[0])))
+    window.retry_after = std::chrono::seconds(std::strtol(r->retry_after.c_str(), nullptr, 10));
+  return window;
 }
 
 }  // namespace doorman::acme

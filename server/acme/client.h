@@ -38,6 +38,11 @@ struct Directory {
   std::string new_nonce, new_account, new_order, revoke_cert, renewal_info;
 };
 
+struct RenewalWindow {
+  std::chrono::system_clock::time_point start, end;
+  std::chrono::seconds retry_after{0};  // when to ask again (RFC 9773 §4.3); 0 = not said
+};
+
 struct IssuedChain {
   std::string chain_pem;
   std::string key_pem;
@@ -74,10 +79,7 @@ class AcmeClient {
   // revokeCert (§7.6) for the leaf of `chain_pem`, signed by the account.
   std::expected<void, std::string> revoke(std::string_view chain_pem, int reason = 0);
   // ARI (RFC 9773): the suggested window of the leaf, when the server offers renewalInfo.
-  std::expected<
-      std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>,
-      std::string>
-  renewal_window(std::string_view chain_pem);
+  std::expected<RenewalWindow, std::string> renewal_window(std::string_view chain_pem);
 
   std::chrono::seconds poll_timeout{90};
 

@@ -1,5 +1,6 @@
 #include "acme/keeper.h"
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -191,9 +192,9 @@ std::expected<void, std::string> Keeper::revoke(const std::string& name) {
   return {};
 }
 
-std::optional<std::chrono::system_clock::time_point> Keeper::suggested_renewal(
-    const std::string& name, double jitter) {
-  if (!client_ || client_->directory().renewal_info.empty()) return std::nullopt;
+std::optional<Keeper::RenewalAdvice> Keeper::suggested_renewal(const std::string& name,
+                                                               double jitter) {
+  if (!offers_renewal_info()) return std::nullopt;
   auto chain = read_file(paths_.chain(file_name(name)));
   if (!chain || !*chain) return std::nullopt;
   auto window = client_->renewal_window(**chain);
@@ -201,7 +202,12 @@ std::optional<std::chrono::system_clock::time_point> Keeper::suggested_renewal(
     log_(name + ": " + window.error() + "; renewing at two thirds of the lifetime instead");
     return std::nullopt;
   }
-  return renewal_time_in_window(window->first, window->second, jitter);
+  // RFC 9773 §4.3.3: ask again after Retry-After; bounded so a CA saying 0 or a year neither
+  // hammers it nor misses an incident for long.
+  std::chrono::seconds again =
+      window->retry_after.count() > 0 ? window->retry_after : std::chrono::hours(6);
+  again = std::clamp<std::chrono::seconds>(again, std::chrono::minutes(1), std::chrono::hours(24));
+  return RenewalAdvice{renewal_time_in_window(window->start, window->end, jitter), again};
 }
 
 HostStatus Keeper::status(const std::string& name) const {

@@ -58,10 +58,15 @@ class Keeper {
   std::expected<CertificateSummary, std::string> issue(const std::string& name);
   std::expected<void, std::string> revoke(const std::string& name);
 
-  // ARI (RFC 9773): a time inside the window the CA suggests for the held certificate, when the
-  // CA offers renewalInfo (REQUIRES connect()); std::nullopt otherwise or on any error (logged).
-  std::optional<std::chrono::system_clock::time_point> suggested_renewal(const std::string& name,
-                                                                         double jitter);
+  // ARI (RFC 9773): a time inside the window the CA suggests for the held certificate, and when
+  // to ask again, when the CA offers renewalInfo (REQUIRES connect()); std::nullopt otherwise or
+  // on any error (logged: the caller keeps the two-thirds rule).
+  struct RenewalAdvice {
+    std::chrono::system_clock::time_point at;
+    std::chrono::seconds ask_again;  // the CA's Retry-After within [1 min, 24 h]; default 6 h
+  };
+  std::optional<RenewalAdvice> suggested_renewal(const std::string& name, double jitter);
+  bool offers_renewal_info() const { return client_ && !client_->directory().renewal_info.empty(); }
 
   std::string_view key_type() const;  // the configured key_type ("ecdsa-p256", "rsa2048")
   bool key_type_changed(const CertificateSummary& held) const;

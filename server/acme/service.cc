@@ -46,6 +46,7 @@ struct Host {
   Clock::time_point due{};
   long long chain_mtime = 0;
   double jitter = 0;
+  Clock::time_point ask_ari{};  // when to ask the CA's renewalInfo about `held` (RFC 9773)
 };
 
 }  // namespace
@@ -140,6 +141,20 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
   bool said_locked = false;
   int connect_failures = 0;
   Clock::time_point connect_after{};
+  // The CA's directory and account, once; a failure backs off (retry_after, doubling).
+  auto connect = [&]() {
+    if (keeper.connected()) return true;
+    if (auto ok = keeper.connect(); !ok) {
+      ++connect_failures;
+      const auto delay = retry_delay(connect_failures, settings.retry_after, kMaxRetryDelay);
+      connect_after = Clock::now() + delay;
+      log_line("cannot reach " + settings.directory + ": " + ok.error() + "; retrying in " +
+               std::to_string(delay.count()) + " s");
+      return false;
+    }
+    connect_failures = 0;
+    return true;
+  };
   while (wait(std::chrono::milliseconds(0), true)) {
     if (!lock) {
       auto acquired = StateLock::try_acquire(keeper.paths().lock());
@@ -161,6 +176,7 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
         if (auto held = keeper.load(name)) {
           h.held = held;
           h.due = keeper.renewal_due(*held, h.jitter);
+          h.ask_ari = {};  // a new certificate: its window is asked for
           log_line(name + ": loaded the certificate written to the state directory (expires " +
                    format_time(held->not_after) + ")");
         }
@@ -168,19 +184,27 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
       if (!lock) continue;
       const std::string request = keeper.paths().certificates() + "/" + h.file + ".renew";
       const bool requested = ::access(request.c_str(), F_OK) == 0;
+      // ARI (RFC 9773 §4.3): the CA is asked about a held certificate at start and again when
+      // it says; an incident (a mass revocation) moves the window earlier, to now. A key_type
+      // change is due at once whatever the window says.
+      if (h.held && !requested && !keeper.key_type_changed(*h.held) && Clock::now() >= h.ask_ari &&
+          Clock::now() >= connect_after) {
+        if (!connect()) break;
+        h.ask_ari = Clock::time_point::max();  // a CA without renewalInfo is not asked again
+        if (keeper.offers_renewal_info()) {
+          h.ask_ari = Clock::now() + std::chrono::hours(6);
+          if (auto advice = keeper.suggested_renewal(name, h.jitter)) {
+            h.ask_ari = Clock::now() + advice->ask_again;
+            if (advice->at != h.due)
+              log_line(name + ": renewal from " + format_time(advice->at) +
+                       ", in the CA's renewalInfo window");
+            h.due = advice->at;
+          }
+        }
+      }
       if (!requested && Clock::now() < h.due) continue;
       if (Clock::now() < connect_after) continue;
-      if (!keeper.connected()) {
-        if (auto ok = keeper.connect(); !ok) {
-          ++connect_failures;
-          const auto delay = retry_delay(connect_failures, settings.retry_after, kMaxRetryDelay);
-          connect_after = Clock::now() + delay;
-          log_line("cannot reach " + settings.directory + ": " + ok.error() + "; retrying in " +
-                   std::to_string(delay.count()) + " s");
-          break;
-        }
-        connect_failures = 0;
-      }
+      if (!connect()) break;
       if (requested) ::unlink(request.c_str());
       log_line(name + ": requesting a certificate (" +
                (requested ? std::string("renewal requested")
@@ -196,7 +220,12 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
         h.chain_mtime = modified(keeper.paths().chain(h.file));
         h.due = renewal_time(issued->not_before, issued->not_after, h.jitter);
         const auto suggested = keeper.suggested_renewal(name, h.jitter);
-        if (suggested) h.due = *suggested;
+        h.ask_ari = keeper.offers_renewal_info() ? Clock::now() + std::chrono::hours(6)
+                                                 : Clock::time_point::max();
+        if (suggested) {
+          h.due = suggested->at;
+          h.ask_ari = Clock::now() + suggested->ask_again;
+        }
         log_line(name + ": certificate issued (serial " + issued->serial + ", expires " +
                  format_time(issued->not_after) + ", renewal from " + format_time(h.due) +
                  (suggested ? ", in the CA's renewalInfo window)" : ")"));

@@ -6,7 +6,8 @@
 //   from the first handshake, with no order) and returns; the thread then obtains what is
 //   missing and renews
 //   what is due (acme/renewal.h: two thirds of the lifetime with jitter, or the server's ARI
-//   window), one host at a time. A host without a certificate is refused at the handshake
+//   window, asked after an issuance, at start and when its Retry-After says), one host at a
+//   time. A host without a certificate is refused at the handshake
 //   (tls/tls_context.h) until its certificate arrives; nothing else waits for it.
 // - A failure is logged with the ACME problem document and retried after
 //   retry_delay(failures, [acme] retry_after, 6 h); other hosts are not held up.

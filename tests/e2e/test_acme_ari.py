@@ -4,7 +4,8 @@ renewalInfo URL added and answers it with a chosen window, garbage, or nothing (
 
 Shows: after an issuance doorman asks renewalInfo for the new certificate by its RFC 9773
 identifier (checked against one computed here with openssl) and schedules the renewal inside
-the suggested window; a garbage or unreachable renewalInfo is logged and the renewal falls back
+the suggested window; a restart asks again about the held certificate, and renews it at once
+when the CA has moved its window into the past; a garbage or unreachable renewalInfo is logged and the renewal falls back
 to two thirds of the lifetime (less up to a thirtieth of jitter).
 """
 
@@ -15,7 +16,7 @@ import re
 import unittest
 
 from acme_helpers import AriStandIn, acme_config, ari_certificate_id, have_pebble
-from harness import run_doorman
+from harness import run_doorman, wait_until
 from test_acme import AcmeTestCase
 
 UTC = datetime.timezone.utc
@@ -34,6 +35,7 @@ class RenewalInformation(AcmeTestCase):
         self.cleanups.append(ari.stop)
         config = acme_config(pebble, self.state_dir, self.http_port, self.tls_port, [host],
                              ["http-01"]).replace(pebble.directory, ari.directory)
+        self.config = config
         d = self.start_doorman(config, listeners=2)
         self.wait_issued(d, host)
         issued = next(l for l in d.stderr().splitlines() if host + ": certificate issued" in l)
@@ -70,6 +72,34 @@ class RenewalInformation(AcmeTestCase):
         # Far from what two thirds of the 90 days would have said (day 57 to 60).
         not_before, _ = self.held(d)
         self.assertLess(due, not_before + datetime.timedelta(days=20))
+
+    def test_a_held_certificate_is_asked_about_at_start_and_renewed_when_the_window_passed(self):
+        now = datetime.datetime.now(UTC).replace(microsecond=0)
+        start, end = now + datetime.timedelta(days=10), now + datetime.timedelta(days=11)
+        d, ari, issued = self.start_with_ari("held.test", "window", (start, end))
+        [first] = ari.asked
+        d.stop()
+        self.cleanups.remove(d.stop)
+        # A restart asks about the saved certificate and keeps its window: no order.
+        d2 = self.start_doorman(self.config, listeners=2)
+        line = "held.test: renewal from "
+        wait_until(lambda: line in d2.stderr(), what=d2.stderr())
+        due = parse_time(re.search(r"held\.test: renewal from (\S+),", d2.stderr()).group(1))
+        self.assertGreaterEqual(due, start)
+        self.assertLessEqual(due, end)
+        self.assertEqual(ari.asked, [first, first])
+        self.assertNotIn("requesting a certificate", d2.stderr())
+        d2.stop()
+        self.cleanups.remove(d2.stop)
+        # The CA moves the window into the past (an incident): the next start renews at once.
+        ari.past.add(first)
+        d3 = self.start_doorman(self.config, listeners=2)
+        self.wait_issued(d3, "held.test")
+        err = d3.stderr()
+        self.assertIn("held.test: requesting a certificate (renewal due since", err)
+        self.assertLess(err.index("held.test: renewal from"),
+                        err.index("held.test: requesting a certificate"))
+        self.assertNotEqual(ari.asked[-1], first)  # the new certificate was asked about
 
     def test_garbage_renewal_information_falls_back_to_two_thirds(self):
         d, ari, issued = self.start_with_ari("garbage.test", "garbage")
