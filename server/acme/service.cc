@@ -155,6 +155,21 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
     connect_failures = 0;
     return true;
   };
+  // Asks the CA's renewalInfo about `h`'s certificate (RFC 9773): true when it suggested a
+  // window, then `h.due` is in it. Sets when to ask again: when the CA says, 6 h after an answer
+  // that could not be used, never for a CA without renewalInfo.
+  auto ask_renewal_info = [&](Host& h, const std::string& name) {
+    if (!keeper.offers_renewal_info()) {
+      h.ask_ari = Clock::time_point::max();
+      return false;
+    }
+    h.ask_ari = Clock::now() + std::chrono::hours(6);
+    const auto advice = keeper.suggested_renewal(name, h.jitter);
+    if (!advice) return false;
+    h.ask_ari = Clock::now() + advice->ask_again;
+    h.due = advice->at;
+    return true;
+  };
   while (wait(std::chrono::milliseconds(0), true)) {
     if (!lock) {
       auto acquired = StateLock::try_acquire(keeper.paths().lock());
@@ -190,17 +205,10 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
       if (h.held && !requested && !keeper.key_type_changed(*h.held) && Clock::now() >= h.ask_ari &&
           Clock::now() >= connect_after) {
         if (!connect()) break;
-        h.ask_ari = Clock::time_point::max();  // a CA without renewalInfo is not asked again
-        if (keeper.offers_renewal_info()) {
-          h.ask_ari = Clock::now() + std::chrono::hours(6);
-          if (auto advice = keeper.suggested_renewal(name, h.jitter)) {
-            h.ask_ari = Clock::now() + advice->ask_again;
-            if (advice->at != h.due)
-              log_line(name + ": renewal from " + format_time(advice->at) +
-                       ", in the CA's renewalInfo window");
-            h.due = advice->at;
-          }
-        }
+        const auto before = h.due;
+        if (ask_renewal_info(h, name) && h.due != before)
+          log_line(name + ": renewal from " + format_time(h.due) +
+                   ", in the CA's renewalInfo window");
       }
       if (!requested && Clock::now() < h.due) continue;
       if (Clock::now() < connect_after) continue;
@@ -219,13 +227,7 @@ void AcmeService::serve_generation(const config::AcmeSection& settings,
         h.held = *issued;
         h.chain_mtime = modified(keeper.paths().chain(h.file));
         h.due = renewal_time(issued->not_before, issued->not_after, h.jitter);
-        const auto suggested = keeper.suggested_renewal(name, h.jitter);
-        h.ask_ari = keeper.offers_renewal_info() ? Clock::now() + std::chrono::hours(6)
-                                                 : Clock::time_point::max();
-        if (suggested) {
-          h.due = suggested->at;
-          h.ask_ari = Clock::now() + suggested->ask_again;
-        }
+        const bool suggested = ask_renewal_info(h, name);
         log_line(name + ": certificate issued (serial " + issued->serial + ", expires " +
                  format_time(issued->not_after) + ", renewal from " + format_time(h.due) +
                  (suggested ? ", in the CA's renewalInfo window)" : ")"));
