@@ -46,11 +46,15 @@
 // Transfer-Encoding unless options.drop_transfer_encoding). A 101 keeps Connection and Upgrade.
 // options.close adds "Connection: close"; options.keep_alive_http10 adds
 // "Connection: keep-alive" (an HTTP/1.0 client that asked for it).
+// response_fields_kept() is that rule alone, field by field, for a framing other than HTTP/1.1
+// text (HTTP/2 writes the kept fields as header fields): a repeated Content-Length is not kept,
+// the caller writes head.framing.content_length once instead, as plan_response_rewrite() does.
 //
 // Thread safety: UpstreamHead is a per-request value; not shared.
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -175,5 +179,10 @@ struct ResponseRewriteOptions {
 // always suffice). Error: kHttpHeadersTooLarge when scratch is too small.
 Result<void> plan_response_rewrite(const ResponseHead& head, const ResponseRewriteOptions& options,
                                    std::span<char> scratch, HeadPieces& out);
+
+// Bit i: the response's field i (head.fields[i]) reaches the client. See the contract.
+using ResponseFieldMask = std::bitset<kMaxHeaderLines>;
+ResponseFieldMask response_fields_kept(const ResponseHead& head,
+                                       const ResponseRewriteOptions& options);
 
 }  // namespace doorman

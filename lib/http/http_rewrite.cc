@@ -316,12 +316,11 @@ Result<void> plan_request_rewrite(const RequestHead& head, const RewriteInputs& 
   return {};
 }
 
-Result<void> plan_response_rewrite(const ResponseHead& head, const ResponseRewriteOptions& options,
-                                   std::span<char> scratch, HeadPieces& out) {
-  out.clear();
-  out.append(head.buffer.substr(0, head.status_line.size() + 2));
+ResponseFieldMask response_fields_kept(const ResponseHead& head,
+                                       const ResponseRewriteOptions& options) {
   const ConnectionOptions connection = connection_options(head);
   const bool tunnel = head.switching_protocols;
+  ResponseFieldMask kept;
   for (std::size_t i = 0; i < head.header_count; ++i) {
     const HeaderId id = head.ids[i];
     bool keep;
@@ -340,8 +339,19 @@ Result<void> plan_response_rewrite(const ResponseHead& head, const ResponseRewri
         keep = !has_flag(id, kHopByHop) && !connection.lists(head.fields[i].name);
         break;
     }
-    if (keep) out.append(head.line(i));
+    kept[i] = keep;
   }
+  return kept;
+}
+
+Result<void> plan_response_rewrite(const ResponseHead& head, const ResponseRewriteOptions& options,
+                                   std::span<char> scratch, HeadPieces& out) {
+  out.clear();
+  out.append(head.buffer.substr(0, head.status_line.size() + 2));
+  const bool tunnel = head.switching_protocols;
+  const ResponseFieldMask kept = response_fields_kept(head, options);
+  for (std::size_t i = 0; i < head.header_count; ++i)
+    if (kept[i]) out.append(head.line(i));
   ScratchWriter w(scratch);
   if (head.content_length_repeated) {
     w.put("Content-Length: ");

@@ -637,6 +637,21 @@ TEST(PlanResponseRewrite, Table) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(rewrite_response(c.response, c.options), c.expected);
+    // The field rule alone (HTTP/2's framing uses it) keeps exactly the lines the rewrite kept.
+    ResponseHeadParser parser;
+    ASSERT_TRUE(parser.parse(c.response, Method::kGet).complete());
+    const ResponseHead& head = parser.head();
+    const ResponseFieldMask kept = response_fields_kept(head, c.options);
+    std::string lines;
+    for (std::size_t i = 0; i < head.header_count; ++i)
+      if (kept[i]) lines.append(head.line(i));
+    for (std::size_t i = head.header_count; i < kMaxHeaderLines; ++i) EXPECT_FALSE(kept[i]);
+    const std::string expected_lines = c.expected.substr(c.expected.find("\r\n") + 2);
+    if (head.content_length_repeated) lines += "Content-Length: 1\r\n";
+    if (!head.switching_protocols && c.options.close) lines += "Connection: close\r\n";
+    if (!head.switching_protocols && !c.options.close && c.options.keep_alive_http10)
+      lines += "Connection: keep-alive\r\n";
+    EXPECT_EQ(lines + "\r\n", expected_lines);
   }
   std::size_t pieces = 0;
   rewrite_response(cases[0].response, {}, &pieces);
