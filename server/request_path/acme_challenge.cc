@@ -19,9 +19,14 @@ std::string_view acme_challenge_token(std::string_view target) {
   return token;
 }
 
+bool may_be_acme_challenge(const runtime::Session& s, const Exchange& x) {
+  if (s.listener->edge.tls) return false;
+  if (x.method != Method::kGet && x.method != Method::kHead) return false;
+  return !acme_challenge_token(x.head->target).empty();
+}
+
 asio::awaitable<bool> answer_acme_challenge(runtime::Session& s, Exchange& x) {
-  if (s.listener->edge.tls) co_return false;
-  if (x.method != Method::kGet && x.method != Method::kHead) co_return false;
+  if (!may_be_acme_challenge(s, x)) co_return false;
   const std::string_view token = acme_challenge_token(x.head->target);
   if (token.empty()) co_return false;
   const std::optional<std::string> answer = acme::Challenges::shared().http01(token);

@@ -25,6 +25,10 @@ namespace doorman::request_path {
 // or "" for any other target.
 std::string_view acme_challenge_token(std::string_view target);
 
+// The checks that need no token table and no I/O: a GET or HEAD of a challenge path on a plain
+// listener. Call answer_acme_challenge() only when true (every other request skips the
+// coroutine and its frame).
+bool may_be_acme_challenge(const runtime::Session& s, const Exchange& x);
 // Returns true when it answered (x.status set).
 asio::awaitable<bool> answer_acme_challenge(runtime::Session& s, Exchange& x);
 

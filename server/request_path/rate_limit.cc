@@ -152,18 +152,24 @@ std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config,
   return std::make_shared<RateLimits>(config, previous);
 }
 
-asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x) {
+std::optional<bool> limit_rate_at_once(runtime::Session& s, Exchange& x) {
   RateLimits& limits = *s.snapshot->rate_limits;
   const RoutePolicy& p =
       limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot->config.routes.data()));
-  if (!p.limited || !x.identity.client_ip) co_return true;
+  if (!p.limited || !x.identity.client_ip) return true;
+  if (limits.shared() != nullptr) return std::nullopt;
+  const RateLimitDecision d = limits.local().check(p.id, p.policy, *x.identity.client_ip, now());
+  note_decision(x, p, d, d.allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
+  return d.allowed;
+}
+
+asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x) {
+  if (const std::optional<bool> decided = limit_rate_at_once(s, x)) co_return *decided;
+  RateLimits& limits = *s.snapshot->rate_limits;
+  const RoutePolicy& p =
+      limits.policy_of(static_cast<std::size_t>(x.route - s.snapshot->config.routes.data()));
   const IpAddress& client = *x.identity.client_ip;
   redis::RateLimitBackend* shared = limits.shared();
-  if (shared == nullptr) {
-    const RateLimitDecision d = limits.local().check(p.id, p.policy, client, now());
-    note_decision(x, p, d, d.allowed ? RateLimitOutcome::kAllowed : RateLimitOutcome::kLimited);
-    co_return d.allowed;
-  }
   // Shared budgets: ask Redis (only while it is reachable: a down backend costs no wait).
   std::optional<RateLimitDecision> answer;
   if (shared->available())

@@ -25,6 +25,7 @@
 
 #include <asio.hpp>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,10 @@ std::shared_ptr<RateLimits> make_rate_limits(const config::Config& config,
                                              const RateLimits* previous = nullptr);
 
 // The stage: false when the request was refused (x.reason set; the caller sends the reply).
+// limit_rate_at_once() decides without waiting where it can (the route is not limited, the
+// client is unknown, or the budgets are this instance's own: the common case, with no
+// coroutine frame); it says nullopt only for shared budgets, where limit_rate() asks Redis.
+std::optional<bool> limit_rate_at_once(runtime::Session& s, Exchange& x);
 asio::awaitable<bool> limit_rate(runtime::Session& s, Exchange& x);
 
 // Adds the note's fields just before the blank line of a relayed response head.

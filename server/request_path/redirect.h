@@ -63,6 +63,11 @@ RedirectHead build_redirect_head(const RedirectPlan& plan, uint16_t https_port, 
                                  bool close, bool keep_alive_http10,
                                  std::span<char, kRedirectScratchSize> scratch);
 
+// Whether the route redirects at all; call redirect_to_https() only then (every other request
+// skips the coroutine and its frame).
+inline bool route_redirects_to_https(const Exchange& x) {
+  return x.route->edge.https_redirect;
+}
 // The stage. Returns true when it answered (x.status set) or set a local reply (x.reason);
 // false when the request goes on to the app.
 asio::awaitable<bool> redirect_to_https(runtime::Session& s, Exchange& x);

@@ -31,17 +31,23 @@ asio::awaitable<void> serve_request(Session& s, request_path::Exchange& x,
   // The status page's recent requests show the method and target too.
   if (log_on || s.snapshot->diagnostics || s.snapshot->config.admin.enabled) x.log.capture(*x.head);
   // 1b. acme_challenge: an HTTP-01 token doorman issued, before any route, identity or redirect.
-  if (co_await answer_acme_challenge(s, x)) {
+  if (may_be_acme_challenge(s, x) && co_await answer_acme_challenge(s, x)) {
     // answered
   } else if (select_route(s, x)) {
     // 2. route: Host and path -> route (404 without one).
     // 3. client_ip: who the client is, per the route's source_ip mode (403 in strict modes).
     // 3b. redirect: a route with https_redirect answers plain-http requests here.
-    if (resolve_identity(s, x) && !co_await redirect_to_https(s, x)) {
+    if (resolve_identity(s, x) &&
+        !(route_redirects_to_https(x) && co_await redirect_to_https(s, x))) {
       // 3c. access: a route with [route.access] needs a valid Cloudflare Access token (403).
       // 3d. rate_limit: the resolved client's budget (429 over it); shared by all workers.
       // 4. rewrite: the head the app receives (zero-copy pieces).
-      if (check_access(s, x) && co_await limit_rate(s, x) && rewrite_request(s, x)) {
+      bool passed = check_access(s, x);
+      if (passed) {
+        const std::optional<bool> at_once = limit_rate_at_once(s, x);
+        passed = at_once ? *at_once : co_await limit_rate(s, x);
+      }
+      if (passed && rewrite_request(s, x)) {
         // 5. upstream: forward head and body, stream the response back (or builtin:echo).
         co_await exchange_with_upstream(s, x);
       }
