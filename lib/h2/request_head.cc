@@ -47,6 +47,7 @@ FieldOutcome RequestHeadBuilder::add(std::string_view name, std::string_view val
     return FieldOutcome::kOk;
   }
   if (name == "content-length") has_content_length_ = true;
+  if (fields_.empty()) fields_.reserve(256);  // a browser's fields: one allocation, no regrowth
   append_line(fields_, name, value);
   return FieldOutcome::kOk;
 }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "doorman/h2_session.h"
+#include "h2/response_fields.h"
 #include "runtime/session.h"
 
 namespace doorman::h2 {
@@ -52,6 +53,9 @@ class Driver : private StreamEvents {
   void wake_writer() { wake_.cancel(); }
   void stream_started();
   void stream_finished();
+  // Scratch for a stream's response fields between converting and submitting them (nghttp2
+  // copies them): one per connection, so a stream costs no allocation for them.
+  Fields& fields() { return fields_; }
 
  private:
   asio::awaitable<void> read_loop(std::string_view initial);
@@ -76,6 +80,7 @@ class Driver : private StreamEvents {
   asio::steady_timer wake_;          // the writer sleeps here
   asio::steady_timer streams_done_;  // run() waits here for the last stream to end
   std::string out_;
+  Fields fields_;
   std::vector<int32_t> to_start_;  // heads complete in the bytes being fed
   std::size_t running_ = 0;        // streams whose session is alive
   bool reading_done_ = false;

@@ -91,6 +91,16 @@ TEST(Preface, MatchesOnlyThePreface) {
   EXPECT_EQ(match_preface("GET /"), Preface::kNo);
 }
 
+using FieldList = std::vector<std::pair<std::string, std::string>>;
+
+FieldList field_list(const Fields& f) {
+  FieldList got;
+  for (const nghttp2_nv& nv : f.nv)
+    got.emplace_back(std::string(reinterpret_cast<char*>(nv.name), nv.namelen),
+                     std::string(reinterpret_cast<char*>(nv.value), nv.valuelen));
+  return got;
+}
+
 TEST(ResponseFields, DropsConnectionSpecificFieldsAndLowercases) {
   ResponseHeadParser parser;
   const std::string_view head =
@@ -99,13 +109,57 @@ TEST(ResponseFields, DropsConnectionSpecificFieldsAndLowercases) {
   ASSERT_TRUE(parser.parse(head, Method::kGet).complete());
   Fields f;
   convert_response_head(parser.head(), f);
-  std::vector<std::pair<std::string, std::string>> got;
-  for (const nghttp2_nv& nv : f.nv)
-    got.emplace_back(std::string(reinterpret_cast<char*>(nv.name), nv.namelen),
-                     std::string(reinterpret_cast<char*>(nv.value), nv.valuelen));
-  const std::vector<std::pair<std::string, std::string>> want = {
+  const FieldList want = {
       {":status", "200"}, {"content-type", "text/plain"}, {"content-length", "2"}};
-  EXPECT_EQ(got, want);
+  EXPECT_EQ(field_list(f), want);
+}
+
+// The upstream's head as the stages checked it: the rewrite's field rule, h2's own rule, a
+// repeated Content-Length once, the stages' extra lines after.
+TEST(ResponseFields, FinalHeadFromTheParsedUpstreamHead) {
+  struct Case {
+    const char* name;
+    std::string head;
+    std::string extra;
+    FieldList want;
+    Method method = Method::kGet;
+  };
+  const std::vector<Case> cases = {
+      {"plain",
+       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\n\r\n",
+       "",
+       {{":status", "200"}, {"content-length", "3"}, {"x-a", "1"}}},
+      {"hop-by-hop and connection-listed fields dropped",
+       "HTTP/1.1 404 Not Found\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
+       "Keep-Alive: timeout=5\r\nProxy-Connection: x\r\nTrailer: X\r\nETag: \"e\"\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n",
+       "",
+       {{":status", "404"}, {"etag", "\"e\""}}},
+      {"repeated content-length written once",
+       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 005\r\nServer: o\r\n\r\n",
+       "",
+       {{":status", "200"}, {"server", "o"}, {"content-length", "5"}}},
+      {"a HEAD response's repeated content-length once",
+       "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n",
+       "",
+       {{":status", "200"}, {"content-length", "5"}},
+       Method::kHead},
+      {"extra lines after the head's fields",
+       "HTTP/1.1 204 No Content\r\nDate: d\r\n\r\n",
+       "RateLimit-Policy: 10;w=1\r\nRateLimit: limit=10, remaining=9, reset=1\r\n",
+       {{":status", "204"},
+        {"date", "d"},
+        {"ratelimit-policy", "10;w=1"},
+        {"ratelimit", "limit=10, remaining=9, reset=1"}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ResponseHeadParser parser;
+    ASSERT_TRUE(parser.parse(c.head, c.method).complete());
+    Fields f;
+    convert_final_head(parser.head(), response_fields_kept(parser.head(), {}), c.extra, f);
+    EXPECT_EQ(field_list(f), c.want);
+  }
 }
 
 TEST(ResponseFields, TrailerSection) {

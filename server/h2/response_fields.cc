@@ -1,6 +1,6 @@
 #include "h2/response_fields.h"
 
-#include <utility>
+#include <charconv>
 
 #include "doorman/http_header_table.h"
 
@@ -13,65 +13,116 @@ bool connection_specific(std::string_view lower_name) {
          lower_name == "upgrade" || lower_name == "te" || lower_name == "http2-settings";
 }
 
-// Appends name (lowercased) and value to storage; records offsets for finish().
-struct Pending {
-  std::size_t name, name_len, value, value_len;
+// Appends fields to `out`. reserve() first with the bytes every name (and the status) needs:
+// the nv entries point into storage, which must not move once the first one is taken.
+class Writer {
+ public:
+  Writer(Fields& out, std::size_t name_bytes, std::size_t fields) : out_(out) {
+    out_.clear();
+    out_.storage.reserve(name_bytes + 4);  // + the status digits
+    out_.nv.reserve(fields + 1);
+  }
+  void status(int code) {
+    const std::size_t at = out_.storage.size();
+    out_.storage.resize(at + 3);
+    std::to_chars(out_.storage.data() + at, out_.storage.data() + at + 3, code);
+    push(":status", std::string_view(out_.storage).substr(at, 3));
+  }
+  // A value that would not outlive the call (a number formatted on the stack), copied into
+  // storage. REQUIRES: its bytes were part of the reservation.
+  std::string_view keep(std::string_view value) {
+    const std::size_t at = out_.storage.size();
+    if (at + value.size() > out_.storage.capacity()) return {};  // never: reserved
+    out_.storage.append(value);
+    return std::string_view(out_.storage).substr(at, value.size());
+  }
+  // The name is lowercased into storage; the value stays where it is.
+  void field(std::string_view name, std::string_view value) {
+    const std::size_t at = out_.storage.size();
+    if (at + name.size() > out_.storage.capacity()) return;  // never: reserved for every name
+    for (char c : name) out_.storage.push_back(ascii_lower(c));
+    const std::string_view lower = std::string_view(out_.storage).substr(at, name.size());
+    if (connection_specific(lower)) return out_.storage.resize(at);
+    push(lower, value);
+  }
+
+ private:
+  void push(std::string_view name, std::string_view value) {
+    out_.nv.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                                 reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+                                 name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  Fields& out_;
 };
 
-void append(Fields& out, std::vector<Pending>& pending, std::string_view name,
-            std::string_view value) {
-  Pending p{out.storage.size(), name.size(), 0, value.size()};
-  for (char c : name) out.storage.push_back(ascii_lower(c));
-  if (connection_specific(std::string_view(out.storage).substr(p.name, p.name_len))) {
-    out.storage.resize(p.name);
-    return;
-  }
-  p.value = out.storage.size();
-  out.storage.append(value);
-  pending.push_back(p);
-}
-
-// Builds the nv array once storage no longer grows (its pointers stay valid from here on).
-void finish(Fields& out, const std::vector<Pending>& pending) {
-  auto* base = reinterpret_cast<uint8_t*>(out.storage.data());
-  for (const Pending& p : pending)
-    out.nv.push_back(
-        nghttp2_nv{base + p.name, base + p.value, p.name_len, p.value_len, NGHTTP2_NV_FLAG_NONE});
-}
-
-}  // namespace
-
-void convert_response_head(const ResponseHead& head, Fields& out) {
-  out.clear();
-  std::vector<Pending> pending;
-  const std::string status = std::to_string(head.status);
-  append(out, pending, ":status", status);
-  for (const HeaderField& f : head.headers()) append(out, pending, f.name, f.value);
-  finish(out, pending);
-}
-
-void parse_trailer_section(std::string_view tail, Fields& out) {
-  out.clear();
-  std::vector<Pending> pending;
-  // Find the last-chunk line: the first line that starts with '0' after optional CRLFs.
-  while (tail.starts_with("\r\n")) tail.remove_prefix(2);
-  const std::size_t line_end = tail.find("\r\n");
-  if (line_end == std::string_view::npos) return;
-  tail.remove_prefix(line_end + 2);
-  while (!tail.empty() && !tail.starts_with("\r\n")) {
-    const std::size_t end = tail.find("\r\n");
+// Calls f(name, value) for each "name: value\r\n" line of `lines` (optional whitespace around
+// the value trimmed), up to a blank line or the end.
+template <typename F>
+void for_each_line(std::string_view lines, F&& f) {
+  while (!lines.empty() && !lines.starts_with("\r\n")) {
+    const std::size_t end = lines.find("\r\n");
     if (end == std::string_view::npos) break;
-    const std::string_view line = tail.substr(0, end);
-    tail.remove_prefix(end + 2);
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end + 2);
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // the decoder refused such lines already
+    if (colon == std::string_view::npos) continue;  // never in what the stages or decoder pass
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    append(out, pending, line.substr(0, colon), value);
+    f(line.substr(0, colon), value);
   }
-  finish(out, pending);
+}
+
+}  // namespace
+
+void convert_final_head(const ResponseHead& head, const ResponseFieldMask& kept,
+                        std::string_view extra, Fields& out) {
+  // Names are shorter than the head's bytes and the extra lines; "content-length" and its
+  // value at most 14 + 20.
+  Writer w(out, head.buffer.size() + extra.size() + 34, head.header_count + 8);
+  w.status(head.status);
+  // One content-length at most: h2 peers refuse a repeated one (a HEAD response keeps the
+  // upstream's repeated lines in HTTP/1.1, where the parser checked they agree).
+  bool length_sent = false;
+  for (std::size_t i = 0; i < head.header_count; ++i) {
+    if (!kept[i]) continue;
+    std::string_view value = head.fields[i].value;
+    if (head.ids[i] == HeaderId::kContentLength) {
+      if (length_sent) continue;
+      length_sent = true;
+      value = value.substr(0, value.find(','));  // "5, 5": the scan checked they agree
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    }
+    w.field(head.fields[i].name, value);
+  }
+  char length[24];
+  if (head.content_length_repeated) {
+    const auto r = std::to_chars(length, length + sizeof length, head.framing.content_length);
+    w.field("content-length",
+            w.keep(std::string_view(length, static_cast<std::size_t>(r.ptr - length))));
+  }
+  for_each_line(extra,
+                [&](std::string_view name, std::string_view value) { w.field(name, value); });
+}
+
+void convert_response_head(const ResponseHead& head, Fields& out) {
+  Writer w(out, head.buffer.size(), head.header_count);
+  w.status(head.status);
+  for (const HeaderField& f : head.headers()) w.field(f.name, f.value);
+}
+
+void parse_trailer_section(std::string_view tail, Fields& out) {
+  // Find the last-chunk line: the first line that starts with '0' after optional CRLFs.
+  while (tail.starts_with("\r\n")) tail.remove_prefix(2);
+  const std::size_t line_end = tail.find("\r\n");
+  if (line_end == std::string_view::npos) return out.clear();
+  tail.remove_prefix(line_end + 2);
+  std::size_t lines = 0;
+  for (char c : tail) lines += c == '\n';
+  Writer w(out, tail.size(), lines);
+  for_each_line(tail, [&](std::string_view name, std::string_view value) { w.field(name, value); });
 }
 
 }  // namespace doorman::h2

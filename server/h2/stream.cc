@@ -30,9 +30,7 @@ Stream::Stream(Driver& driver, int32_t id, std::shared_ptr<runtime::Generation> 
       driver_(driver),
       id_(id),
       generation_(std::move(generation)),
-      request_(builder_cap(*generation_)),
-      response_parser_(ResponseParseOptions{
-          .max_head_size = generation_->snapshot->config.limits.max_head_size}) {}
+      request_(builder_cap(*generation_)) {}
 
 Stream::~Stream() = default;
 
@@ -51,8 +49,7 @@ void Stream::start() {
   if (ng_closed_ || session_) return;  // reset before it started: no work at all
   Session& c = driver_.connection();
   asio::io_context& context = c.worker.context();
-  session_ =
-      std::make_unique<Session>(c.worker, generation_, runtime::Protocol::socket(context), context);
+  session_.emplace(c.worker, generation_, runtime::Protocol::socket(context), context);
   Session& s = *session_;
   s.client.attach_pipe(*this, c.client);
   s.unix_listener = c.unix_listener;
@@ -64,6 +61,14 @@ void Stream::start() {
   s.client_certificate = c.client_certificate;  // origin pull: the connection's verdict
   s.h2_stream_id = static_cast<uint32_t>(id_);
   s.ensure_buffers();  // with parsers for the generation's [limits]
+  if (head_.size() <= s.in.capacity) {
+    // The head stage finds the whole head there and parses it without a read.
+    std::memcpy(s.in.data, head_.data(), head_.size());
+    s.in.begin = 0;
+    s.in.end = head_.size();
+    head_taken_ = true;
+    head_.clear();
+  }
   // The whole head is here already; the timer bounds the stages up to the upstream.
   s.first_request = true;
   s.arm(Phase::kRequestHead, s.snapshot->config.timeouts.request_head);
@@ -77,7 +82,7 @@ void Stream::start() {
 
 asio::awaitable<void> Stream::serve() {
   Session& s = *session_;
-  request_path::Exchange x;
+  request_path::Exchange& x = exchange_;
   const request_path::HeadOutcome head = co_await request_path::read_request_head(s, x);
   if (head != request_path::HeadOutcome::kClosed) co_await runtime::serve_request(s, x, head);
   s.close_upstream();
@@ -187,37 +192,56 @@ std::size_t Stream::push(std::span<const char> bytes) {
 bool Stream::take_response_head() {
   for (;;) {
     const std::string_view view = std::string_view(response_).substr(response_off_);
-    const HeadProgress p = response_parser_.parse(view, method_);
+    if (!response_parser_)
+      response_parser_ = std::make_unique<ResponseHeadParser>(ResponseParseOptions{
+          .max_head_size = generation_->snapshot->config.limits.max_head_size});
+    const HeadProgress p = response_parser_->parse(view, method_);
     if (p.need_more()) return true;
     if (p.invalid()) return false;
-    const ResponseHead& rh = response_parser_.head();
-    convert_response_head(rh, fields_);
+    const ResponseHead& rh = response_parser_->head();
+    Fields& fields = driver_.fields();
+    convert_response_head(rh, fields);
     if (rh.interim || rh.switching_protocols) {
       // 1xx (100 Continue, 103 Early Hints) pass as interim HEADERS; 101 cannot happen (h2 has
       // no Upgrade) and is dropped.
       if (rh.interim)
-        nghttp2_submit_headers(driver_.session(), NGHTTP2_FLAG_NONE, id_, nullptr,
-                               fields_.nv.data(), fields_.nv.size(), nullptr);
+        nghttp2_submit_headers(driver_.session(), NGHTTP2_FLAG_NONE, id_, nullptr, fields.nv.data(),
+                               fields.nv.size(), nullptr);
       response_off_ += p.consumed;
-      response_parser_.reset();
+      response_parser_->reset();
       driver_.wake_writer();
       continue;
     }
-    body_kind_ = rh.framing.kind;
-    remaining_ = rh.framing.content_length;
-    has_body_ = body_kind_ != BodyKind::kNone &&
-                !(body_kind_ == BodyKind::kContentLength && remaining_ == 0);
     response_off_ += p.consumed;
-    head_submitted_ = true;
-    nghttp2_data_provider provider{};
-    provider.source.ptr = this;
-    provider.read_callback = read_body_cb;
-    nghttp2_submit_response(driver_.session(), id_, fields_.nv.data(), fields_.nv.size(),
-                            has_body_ ? &provider : nullptr);
-    if (!has_body_) body_done_ = true;
-    driver_.wake_writer();
+    submit_final_head(rh);
     return true;
   }
+}
+
+bool Stream::take_final_head(const ResponseHead& head, std::string_view extra) {
+  // Bytes of a head written before (never: interim heads are written whole) keep the text path.
+  if (head_submitted_ || response_off_ != response_.size()) return false;
+  if (ng_closed_) return true;  // the client is gone; the pipe closes next
+  convert_final_head(head, response_fields_kept(head, {}), extra, driver_.fields());
+  submit_final_head(head);
+  return true;
+}
+
+// REQUIRES: driver_.fields() holds the head's fields.
+void Stream::submit_final_head(const ResponseHead& head) {
+  const Fields& fields = driver_.fields();
+  body_kind_ = head.framing.kind;
+  remaining_ = head.framing.content_length;
+  has_body_ =
+      body_kind_ != BodyKind::kNone && !(body_kind_ == BodyKind::kContentLength && remaining_ == 0);
+  head_submitted_ = true;
+  nghttp2_data_provider provider{};
+  provider.source.ptr = this;
+  provider.read_callback = read_body_cb;
+  nghttp2_submit_response(driver_.session(), id_, fields.nv.data(), fields.nv.size(),
+                          has_body_ ? &provider : nullptr);
+  if (!has_body_) body_done_ = true;
+  driver_.wake_writer();
 }
 
 ssize_t Stream::read_body_cb(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
@@ -259,9 +283,10 @@ ssize_t Stream::read_body(uint8_t* buf, std::size_t length, uint32_t* flags) {
   if (body_done_) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (body_kind_ == BodyKind::kChunked) {
-      parse_trailer_section(tail_, fields_);
-      if (!fields_.nv.empty() &&
-          nghttp2_submit_trailer(driver_.session(), id_, fields_.nv.data(), fields_.nv.size()) == 0)
+      Fields& fields = driver_.fields();
+      parse_trailer_section(tail_, fields);
+      if (!fields.nv.empty() &&
+          nghttp2_submit_trailer(driver_.session(), id_, fields.nv.data(), fields.nv.size()) == 0)
         *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
     }
     return static_cast<ssize_t>(copied);

@@ -9,12 +9,16 @@
 //   trailers at the end. Body bytes are consumed from the flow-control windows only when the
 //   session has read them, so a slow upstream slows the client: at most one stream window
 //   (doorman/h2_caps.h) is buffered per stream.
-// - Response side: what the session writes (an HTTP/1.1 head, interim heads, a body framed by
-//   content-length, chunks or close) is parsed back with the strict response parser; the final
-//   head becomes HEADERS (response_fields.h), 1xx other than 101 become interim HEADERS, the
-//   body becomes DATA frames through an nghttp2 data provider that defers while the buffer is
-//   empty, and chunked trailers become a trailing HEADERS frame. The buffer is bounded
-//   (kResponseBuffer beyond a head): the session's writes wait for the client's windows.
+// - The request head is put straight into the session's input buffer before it starts, so the
+//   head stage parses it at once (no pipe read); the body goes through the pipe.
+// - Response side: the upstream's final head arrives parsed (take_final_head) and becomes
+//   HEADERS from its fields (response_fields.h). What the session writes as bytes (a local
+//   reply's head, interim heads, the body framed by content-length, chunks or close) is parsed
+//   with the strict response parser where it is a head; 1xx other than 101 become interim
+//   HEADERS, the body becomes DATA frames through an nghttp2 data provider that defers while
+//   the buffer is empty, and chunked trailers become a trailing HEADERS frame. The buffer is
+//   bounded (kResponseBuffer beyond a head): the session's writes wait for the client's
+//   windows.
 // - A session that ends before its response is complete resets the stream (INTERNAL_ERROR) at
 //   once, even while the client's window is shut (a zero-window stall ends at body_idle);
 //   a client that resets the stream closes the pipe and aborts the upstream exchange.
@@ -27,6 +31,7 @@
 #include <asio.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -34,6 +39,7 @@
 #include "doorman/http_chunked.h"
 #include "doorman/http_response.h"
 #include "h2/response_fields.h"
+#include "request_path/exchange.h"
 #include "runtime/session.h"
 #include "runtime/stream_pipe.h"
 
@@ -69,7 +75,10 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
  private:
   Pulled pull(std::span<char> into) override;
   std::size_t push(std::span<const char> bytes) override;
+  bool take_final_head(const ResponseHead& head, std::string_view extra) override;
   void on_close() override;
+  // REQUIRES: driver_.fields() holds the head's fields.
+  void submit_final_head(const ResponseHead& head);
 
   asio::awaitable<void> serve();
   void refill();
@@ -83,9 +92,12 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   Driver& driver_;
   int32_t id_;
   std::shared_ptr<runtime::Generation> generation_;
-  bool ng_closed_ = false;  // nghttp2 forgot the stream: no more calls about it
-  bool running_ = false;    // the session's coroutine is alive
-  std::unique_ptr<runtime::Session> session_;
+  bool ng_closed_ = false;                   // nghttp2 forgot the stream: no more calls about it
+  bool running_ = false;                     // the session's coroutine is alive
+  std::optional<runtime::Session> session_;  // in place: one allocation less per stream
+  // The request's record, here rather than in serve()'s coroutine frame: a frame that large
+  // would be one more heap allocation per stream.
+  request_path::Exchange exchange_;
 
   // Request: head, then body bytes as HTTP/1.1 (pending_ is what pull() hands out next).
   RequestHeadBuilder request_;
@@ -101,7 +113,7 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   // Response: the HTTP/1.1 bytes the session wrote, not yet turned into frames.
   std::string response_;
   std::size_t response_off_ = 0;
-  ResponseHeadParser response_parser_;
+  std::unique_ptr<ResponseHeadParser> response_parser_;  // for heads written as bytes only
   Method method_ = Method::kGet;
   bool head_submitted_ = false;
   bool has_body_ = false;
@@ -110,7 +122,6 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   uint64_t remaining_ = 0;
   ChunkedDecoder decoder_;
   std::string tail_;  // chunked framing after the last data run: the trailer section
-  Fields fields_;
 };
 
 }  // namespace doorman::h2

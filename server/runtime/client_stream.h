@@ -43,6 +43,7 @@ class ClientStream {
   bool is_tls() const { return tls_ != nullptr || (outer_ && outer_->is_tls()); }
   Tls* tls() { return tls_ ? tls_.get() : outer_ ? outer_->tls() : nullptr; }
   bool is_pipe() const { return pipe_ != nullptr; }
+  StreamPipe* pipe() { return pipe_; }
   // REQUIRES: `pipe` and `outer` outlive this stream; called before the first read or write.
   void attach_pipe(StreamPipe& pipe, ClientStream& outer) {
     pipe_ = &pipe;

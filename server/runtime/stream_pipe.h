@@ -11,9 +11,14 @@
 // - close() ends the pipe for the session: a read returns EOF, a write fails with
 //   broken_pipe, and waiting operations wake. The session's watchdog closes it on a timeout
 //   (ClientStream::close), the owner on a stream reset.
+// - take_final_head(): the stages hand over the upstream's final response head as they parsed
+//   and checked it, instead of writing it as text; the owner frames it itself (h2: HEADERS from
+//   the parsed fields, no HTTP/1.1 text made and parsed again). The body bytes follow through
+//   async_write_some. An owner that cannot take it says false and the head is written.
 // - async_read_some/async_write_some accept any Asio completion token; an operation that can
 //   complete at once is posted (never completed inside its initiation, which would recurse
-//   through asio::async_write).
+//   through asio::async_write). A write takes as much of the whole buffer sequence as push()
+//   takes (a gather write is one operation, not one per buffer).
 // Thread safety: the worker's thread only.
 #pragma once
 
@@ -21,7 +26,10 @@
 #include <chrono>
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <utility>
+
+#include "doorman/http_response.h"
 
 namespace doorman::runtime {
 
@@ -62,21 +70,36 @@ class StreamPipe {
 
   template <typename ConstBuffers, typename Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    const asio::const_buffer first = *asio::buffer_sequence_begin(buffers);
     return asio::async_compose<Token, void(asio::error_code, std::size_t)>(
-        [this, first, result = Result{}](auto& self, asio::error_code = {}) mutable {
+        [this, buffers, result = Result{}](auto& self, asio::error_code = {}) mutable {
           if (result.ready) return self.complete(result.ec, result.n);
           if (closed_) {
             result = {true, asio::error::broken_pipe, 0};
           } else {
-            const std::size_t n =
-                push(std::span(static_cast<const char*>(first.data()), first.size()));
-            if (n == 0 && first.size() != 0) return writable_.async_wait(std::move(self));
+            std::size_t n = 0;
+            bool empty = true;
+            for (auto it = asio::buffer_sequence_begin(buffers);
+                 it != asio::buffer_sequence_end(buffers); ++it) {
+              const asio::const_buffer b = *it;
+              if (b.size() == 0) continue;
+              empty = false;
+              const std::size_t took =
+                  push(std::span(static_cast<const char*>(b.data()), b.size()));
+              n += took;
+              if (took < b.size()) break;
+            }
+            if (n == 0 && !empty) return writable_.async_wait(std::move(self));
             result = {true, {}, n};
           }
           asio::post(std::move(self));
         },
         token, writable_);
+  }
+
+  // See the contract. REQUIRES: `head` is a final (non-1xx, non-101) head.
+  virtual bool take_final_head(const ResponseHead& head, std::string_view extra) {
+    (void)head, (void)extra;
+    return false;
   }
 
   void wake_reader() { readable_.cancel(); }

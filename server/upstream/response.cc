@@ -167,18 +167,6 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
   const bool dechunk = framing.kind == BodyKind::kChunked && x.version == HttpVersion::k10;
   x.keep_alive =
       x.keep_alive && !s.closing && !tunnel && !dechunk && framing.kind != BodyKind::kUntilClose;
-  ResponseRewriteOptions options;
-  options.close = !x.keep_alive && !tunnel;
-  options.keep_alive_http10 = x.keep_alive && x.version == HttpVersion::k10;
-  options.drop_transfer_encoding = dechunk;
-  std::array<char, 128> scratch;
-  if (!plan_response_rewrite(rh, options, scratch, s.ws->response_pieces)) {
-    x.status = 0;
-    x.reason = Reason::kUpstreamBadResponse;
-    co_return ResponseStatus::kFailed;
-  }
-  request_path::add_rate_limit_fields(s.ws->response_pieces, x.rate_limit);
-  x.status = rh.status;
   const bool upstream_keep_alive = rh.keep_alive;
 
   // Body bytes that came with the head go out in the same write.
@@ -218,8 +206,25 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
       break;
   }
   if (tunnel) first = buffered;  // early tunnel bytes from the upstream
-  const std::size_t n = runtime::gather_pieces(s, s.ws->response_pieces, first);
-  {
+  runtime::StreamPipe* pipe = tunnel ? nullptr : s.client.pipe();
+  if (pipe != nullptr && pipe->take_final_head(rh, x.rate_limit.fields_view())) {
+    // An HTTP/2 stream framed the head from the parsed fields: only the body goes as bytes.
+    x.status = rh.status;
+    if (!first.empty() && !co_await to_client(s, first)) co_return ResponseStatus::kBroken;
+  } else {
+    ResponseRewriteOptions options;
+    options.close = !x.keep_alive && !tunnel;
+    options.keep_alive_http10 = x.keep_alive && x.version == HttpVersion::k10;
+    options.drop_transfer_encoding = dechunk;
+    std::array<char, 128> scratch;
+    if (!plan_response_rewrite(rh, options, scratch, s.ws->response_pieces)) {
+      x.status = 0;
+      x.reason = Reason::kUpstreamBadResponse;
+      co_return ResponseStatus::kFailed;
+    }
+    request_path::add_rate_limit_fields(s.ws->response_pieces, x.rate_limit);
+    x.status = rh.status;
+    const std::size_t n = runtime::gather_pieces(s, s.ws->response_pieces, first);
     auto [ec, written] =
         co_await asio::async_write(s.client, std::span(s.ws->gather.data(), n), kNoThrow);
     if (ec) co_return ResponseStatus::kBroken;

@@ -301,6 +301,21 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.write(b"0\r\n\r\n")
             return
+        if path == "/fields":
+            # Fields a proxy must not pass on (hop-by-hop, listed in Connection) beside ones it
+            # must, and one Content-Length sent twice.
+            self.send_response(200)
+            self.send_header("Connection", "keep-alive, X-Secret")
+            self.send_header("X-Secret", "s")
+            self.send_header("Keep-Alive", "timeout=5")
+            self.send_header("Proxy-Authenticate", "Basic")
+            self.send_header("X-Kept", "yes")
+            self.send_header("Content-Length", "3")
+            self.send_header("Content-Length", "3")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(b"abc")
+            return
         if path == "/close":
             self.send_response(200)
             self.send_header("Connection", "close")

@@ -97,6 +97,47 @@ upstream = "{self.origin.address}"
         self.assertLessEqual(len(self.origin.requests), 1)
         self.assertTrue(all(r[1] == "/cl-mismatch" for r in self.origin.requests))
 
+    def test_response_fields_follow_the_http11_rule(self):
+        # The app's head becomes HEADERS straight from the parsed fields: what an HTTP/1.1
+        # client would not get is not sent, a repeated Content-Length goes once, and the
+        # rate-limit fields the stages add are there.
+        d = self.start_doorman(f"""
+[[listener]]
+address = "127.0.0.1:0"
+tls = true
+[[listener.certificate]]
+cert = "{self.crt}"
+key = "{self.key}"
+
+[server]
+workers = 1
+
+[rate_limit]
+requests = 100
+per = "1s"
+
+[[route]]
+upstream = "{self.origin.address}"
+""")
+        for method in ("GET", "HEAD"):
+            with self.subTest(method=method):
+                rc, out, err = self.curl2(d, "/fields", "-D", "-", "-o", "/dev/null", "-X",
+                                          method, *(["-I"] if method == "HEAD" else []))
+                self.assertEqual(rc, 0, err)
+                lines = out.decode().split("\r\n")
+                self.assertEqual(lines[0].strip(), "HTTP/2 200")
+                names = [line.split(":", 1)[0] for line in lines[1:] if line]
+                fields = dict(line.split(": ", 1) for line in lines[1:] if line)
+                self.assertEqual(names.count("content-length"), 1, names)
+                self.assertEqual(fields["content-length"], "3")
+                self.assertEqual(fields["x-kept"], "yes")
+                for gone in ("x-secret", "keep-alive", "connection", "proxy-authenticate"):
+                    self.assertNotIn(gone, names)
+                self.assertEqual(fields["ratelimit-policy"], '"default";q=100;w=1')
+                self.assertTrue(fields["ratelimit"].startswith('"default";r='), fields)
+        rc, out, err = self.curl2(d, "/fields")
+        self.assertEqual((rc, out), (0, b"abc"), err)
+
     def test_http2_false_keeps_http11(self):
         d = self.start("http2 = false")
         rc, out, err = self.curl2(d, "/", "-o", "/dev/null", "-w", "%{http_version}")
