@@ -8,7 +8,11 @@ Every round starts every server afresh, checks each one answers over h2 (curl --
 round. For each run: req/s (succeeded requests / duration) and CPU per request (utime + stime of
 the target's processes from /proc/PID/stat, before and after). Reported: per-round values, the
 median over rounds, and the paired ratios doorman/peer (within each round) with their median.
-Only ratios from one run mean anything: the absolute numbers move with the machine."""
+Only ratios from one run mean anything: the absolute numbers move with the machine.
+
+--pin split puts the measured server on the last CPU and h2load and the origin on the others
+(taskset), so that the load generator and the origin do not share the server's core: on a 2-core
+machine that spread is what makes CPU per request repeatable from round to round."""
 
 import argparse
 import json
@@ -182,12 +186,14 @@ def group_cpu_ticks(pgid):
 
 
 class Servers:
-    def __init__(self, work, doorman):
-        self.work, self.doorman = work, doorman
+    def __init__(self, work, doorman, pin=None):
+        self.work, self.doorman, self.pin = work, doorman, pin
         self.procs = {}
         self.ports = {}
 
     def start(self, name, cmd, port):
+        if self.pin:
+            cmd = ["taskset", "-c", self.pin["load" if name == "origin" else "server"]] + cmd
         log = open(os.path.join(self.work, "logs", f"{name}.log"), "a")
         proc = subprocess.Popen(cmd, cwd=self.work, stdout=log, stderr=log, start_new_session=True)
         self.procs[name] = proc
@@ -236,9 +242,9 @@ def check_h2(port):
         raise RuntimeError(f"port {port} did not answer 200 over h2: {out!r}")
 
 
-def h2load(port, pgid, conns, streams, seconds):
+def h2load(port, pgid, conns, streams, seconds, pin=None):
     before = group_cpu_ticks(pgid)
-    p = subprocess.run(["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
+    p = subprocess.run((["taskset", "-c", pin["load"]] if pin else []) + ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
                         str(seconds), f"https://127.0.0.1:{port}/"],
                        capture_output=True, text=True, timeout=seconds + 60)
     after = group_cpu_ticks(pgid)
@@ -265,7 +271,14 @@ def main():
     ap.add_argument("--connections", type=int, default=10)
     ap.add_argument("--streams", type=int, default=10)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--pin", choices=["none", "split"], default="none")
     args = ap.parse_args()
+    pin = None
+    if args.pin == "split":
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            sys.exit("h2_bench: --pin split needs two CPUs")
+        pin = {"server": str(cpus[-1]), "load": ",".join(str(c) for c in cpus[:-1])}
     for tool in ("nginx", "haproxy", "h2load", "curl", "openssl"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             sys.exit(f"h2_bench: {tool} not found (apt install nginx haproxy nghttp2-client curl)")
@@ -280,7 +293,7 @@ def main():
         f.write(open(cert).read() + open(key).read())
     targets = ["doorman", "nginx", "haproxy"]
     rounds = []
-    servers = Servers(work, os.path.abspath(args.doorman))
+    servers = Servers(work, os.path.abspath(args.doorman), pin)
     try:
         for r in range(args.rounds):
             servers.start_all(cert, key, pem)
@@ -291,7 +304,7 @@ def main():
             for name in order:
                 proc = servers.procs[name]
                 results[name] = h2load(servers.ports[name], proc.pid, args.connections,
-                                       args.streams, args.seconds)
+                                       args.streams, args.seconds, pin)
             servers.stop_all()
             rounds.append(results)
             line = "  ".join(f"{n} {results[n]['rps']:,.0f} req/s {results[n]['cpu_us_per_req']:.1f}"
@@ -301,7 +314,7 @@ def main():
         servers.stop_all()
     summary = {"rounds": rounds, "args": vars(args), "loadavg": open("/proc/loadavg").read()}
     print(f"\nh2load -c {args.connections} -m {args.streams} -D {args.seconds}, {args.rounds} "
-          f"rounds; load average at the end: {summary['loadavg'].split()[:3]}")
+          f"rounds, pin {args.pin}; load average at the end: {summary['loadavg'].split()[:3]}")
     for n in targets:
         rps = [x[n]["rps"] for x in rounds]
         cpu = [x[n]["cpu_us_per_req"] for x in rounds]

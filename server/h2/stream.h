@@ -39,7 +39,6 @@
 #include "doorman/http_chunked.h"
 #include "doorman/http_response.h"
 #include "h2/response_fields.h"
-#include "request_path/exchange.h"
 #include "runtime/session.h"
 #include "runtime/stream_pipe.h"
 
@@ -95,9 +94,6 @@ class Stream : public runtime::StreamPipe, public std::enable_shared_from_this<S
   bool ng_closed_ = false;                   // nghttp2 forgot the stream: no more calls about it
   bool running_ = false;                     // the session's coroutine is alive
   std::optional<runtime::Session> session_;  // in place: one allocation less per stream
-  // The request's record, here rather than in serve()'s coroutine frame: a frame that large
-  // would be one more heap allocation per stream.
-  request_path::Exchange exchange_;
 
   // Request: head, then body bytes as HTTP/1.1 (pending_ is what pull() hands out next).
   RequestHeadBuilder request_;
