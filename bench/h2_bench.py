@@ -10,7 +10,7 @@ the target's processes from /proc/PID/stat, before and after). Reported: per-rou
 median over rounds, and the paired ratios doorman/peer (within each round) with their median.
 Only ratios from one run mean anything: the absolute numbers move with the machine.
 
---pin split puts the measured server on the last CPU and h2load and the origin on the others
+--pin proxy-own (as the side-by-side harness names it) puts the measured server on the last CPU and h2load and the origin on the others
 (taskset), so that the load generator and the origin do not share the server's core: on a 2-core
 machine that spread is what makes CPU per request repeatable from round to round."""
 
@@ -271,13 +271,13 @@ def main():
     ap.add_argument("--connections", type=int, default=10)
     ap.add_argument("--streams", type=int, default=10)
     ap.add_argument("--json", default=None)
-    ap.add_argument("--pin", choices=["none", "split"], default="none")
+    ap.add_argument("--pin", choices=["none", "proxy-own"], default="none")
     args = ap.parse_args()
     pin = None
-    if args.pin == "split":
+    if args.pin == "proxy-own":
         cpus = sorted(os.sched_getaffinity(0))
         if len(cpus) < 2:
-            sys.exit("h2_bench: --pin split needs two CPUs")
+            sys.exit("h2_bench: --pin proxy-own needs two CPUs")
         pin = {"server": str(cpus[-1]), "load": ",".join(str(c) for c in cpus[:-1])}
     for tool in ("nginx", "haproxy", "h2load", "curl", "openssl"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):

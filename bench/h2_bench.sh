@@ -8,8 +8,8 @@
 # ratios doorman/nginx and doorman/haproxy (median and range over rounds). Needs a quiet-ish
 # machine: quote the ratios of one run, never absolute numbers, and say how loaded it was.
 #
-# Usage: bench/h2_bench.sh DOORMAN_BINARY [ROUNDS (default 3)] [SECONDS (default 5)] [--pin split]
-#   --pin split: the server on the last CPU, h2load and the origin on the others (taskset).
+# Usage: bench/h2_bench.sh DOORMAN_BINARY [ROUNDS (default 3)] [SECONDS (default 5)] [--pin proxy-own]
+#   --pin proxy-own: the server on the last CPU, h2load and the origin on the others (taskset).
 #   (build it with: cmake --preset release && cmake --build --preset release --target doorman_bin)
 # Needs Debian's nginx, haproxy, nghttp2-client, curl, openssl. The JSON goes to $TMPDIR.
 set -euo pipefail
