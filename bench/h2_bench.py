@@ -10,9 +10,10 @@ the target's processes from /proc/PID/stat, before and after). Reported: per-rou
 median over rounds, and the paired ratios doorman/peer (within each round) with their median.
 Only ratios from one run mean anything: the absolute numbers move with the machine.
 
---pin proxy-own (as the side-by-side harness names it) puts the measured server on the last CPU and h2load and the origin on the others
-(taskset), so that the load generator and the origin do not share the server's core: on a 2-core
-machine that spread is what makes CPU per request repeatable from round to round."""
+--pin proxy-own (as the side-by-side harness names it) puts the measured server on the last CPU and
+h2load and the origin on the others (taskset), so that the load generator and the origin do not
+share the server's core: on a 2-core machine that spread is what makes CPU per request repeatable
+from round to round."""
 
 import argparse
 import json
