@@ -24,7 +24,7 @@ class Http2(DoormanTestCase):
         self.cleanups.append(lambda: self.origin.__exit__(None, None, None))
         self.crt, self.key = self_signed(self.tmp.path, "localhost")
 
-    def start(self, listener_extra="", tls=True):
+    def start(self, listener_extra="", tls=True, sections=""):
         tls_lines = (f'tls = true\n{listener_extra}\n[[listener.certificate]]\n'
                      f'cert = "{self.crt}"\nkey = "{self.key}"\n') if tls else listener_extra
         return self.start_doorman(f"""
@@ -34,6 +34,8 @@ address = "127.0.0.1:0"
 
 [server]
 workers = 1
+
+{sections}
 
 [[route]]
 upstream = "{self.origin.address}"
@@ -101,24 +103,7 @@ upstream = "{self.origin.address}"
         # The app's head becomes HEADERS straight from the parsed fields: what an HTTP/1.1
         # client would not get is not sent, a repeated Content-Length goes once, and the
         # rate-limit fields the stages add are there.
-        d = self.start_doorman(f"""
-[[listener]]
-address = "127.0.0.1:0"
-tls = true
-[[listener.certificate]]
-cert = "{self.crt}"
-key = "{self.key}"
-
-[server]
-workers = 1
-
-[rate_limit]
-requests = 100
-per = "1s"
-
-[[route]]
-upstream = "{self.origin.address}"
-""")
+        d = self.start(sections='[rate_limit]\nrequests = 100\nper = "1s"\n')
         for method in ("GET", "HEAD"):
             with self.subTest(method=method):
                 rc, out, err = self.curl2(d, "/fields", "-D", "-", "-o", "/dev/null", "-X",
