@@ -31,6 +31,18 @@ class AcmeReader {
     return n->as_string()->get();
   }
 
+  // A duration string ("10s", "2m") of at least `minimum`; otherwise `message` as the error.
+  std::optional<Duration> duration(const toml::node& n, const std::string& key, Duration minimum,
+                                   std::string_view message) {
+    std::optional<Duration> d;
+    if (n.is_string()) d = parse_duration(n.as_string()->get());
+    if (!d || *d < minimum) {
+      error(n, key, message);
+      return std::nullopt;
+    }
+    return d;
+  }
+
   void read(const toml::table& t, AcmeSection& a) {
     for (auto&& [key, node] : t) {
       static constexpr std::string_view kKnown[] = {"email",       "directory",     "ca_roots",
@@ -63,14 +75,10 @@ class AcmeReader {
       else
         error(*n, "acme.key_type", "expected one of \"ecdsa-p256\", \"rsa2048\"");
     }
-    if (const toml::node* n = t.get("retry_after")) {
-      std::optional<Duration> d;
-      if (n->is_string()) d = parse_duration(n->as_string()->get());
-      if (!d || *d < std::chrono::seconds(1))
-        error(*n, "acme.retry_after", "expected a duration of at least \"1s\"");
-      else
+    if (const toml::node* n = t.get("retry_after"))
+      if (auto d = duration(*n, "acme.retry_after", std::chrono::seconds(1),
+                            "expected a duration of at least \"1s\""))
         a.retry_after = std::chrono::duration_cast<std::chrono::seconds>(*d);
-    }
     if (const toml::node* n = t.get("dns_cloudflare")) read_cloudflare(*n, a);
     if (a.cloudflare_token_file.empty() && std::find(a.challenges.begin(), a.challenges.end(),
                                                      AcmeChallenge::kDns01) != a.challenges.end())
@@ -124,24 +132,14 @@ class AcmeReader {
       else
         a.cloudflare_api_url = *v;
     }
-    if (const toml::node* p = t->get("propagation")) {
-      std::optional<Duration> d;
-      if (p->is_string())
-        d = p->as_string()->get() == "0s" ? Duration(0) : parse_duration(p->as_string()->get());
-      if (!d)
-        error(*p, "acme.dns_cloudflare.propagation", "expected a duration like \"10s\"");
-      else
+    if (const toml::node* p = t->get("propagation"))
+      if (auto d = duration(*p, "acme.dns_cloudflare.propagation", Duration(0),
+                            "expected a duration like \"10s\""))
         a.cloudflare_propagation = *d;
-    }
-    if (const toml::node* p = t->get("propagation_timeout")) {
-      std::optional<Duration> d;
-      if (p->is_string()) d = parse_duration(p->as_string()->get());
-      if (!d || *d < std::chrono::seconds(1))
-        error(*p, "acme.dns_cloudflare.propagation_timeout",
-              "expected a duration of at least \"1s\" like \"2m\"");
-      else
+    if (const toml::node* p = t->get("propagation_timeout"))
+      if (auto d = duration(*p, "acme.dns_cloudflare.propagation_timeout", std::chrono::seconds(1),
+                            "expected a duration of at least \"1s\" like \"2m\""))
         a.cloudflare_propagation_timeout = *d;
-    }
     if (const toml::node* r = t->get("resolvers")) read_resolvers(*r, a);
     if (auto v = text(*t, "acme.dns_cloudflare", "api_token_file"))
       a.cloudflare_token_file = *v;
