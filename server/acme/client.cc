@@ -32,12 +32,16 @@ bool is_bad_nonce(const HttpResponse& r) {
   return r.status == 400 && text_of(parse(r.body), "type") == "urn:ietf:params:acme:error:badNonce";
 }
 
-// Retry-After in seconds (RFC 9110 §10.2.3 also allows a date: treated as the default).
+// Retry-After as delay-seconds; 0 when absent or a date (RFC 9110 §10.2.3 allows one: the
+// callers use their default then).
+std::chrono::seconds retry_after_seconds(const HttpResponse& r) {
+  if (r.retry_after.empty() || !std::isdigit(static_cast<unsigned char>(r.retry_after[0])))
+    return std::chrono::seconds(0);
+  return std::chrono::seconds(std::strtol(r.retry_after.c_str(), nullptr, 10));
+}
+
 std::chrono::milliseconds poll_delay(const HttpResponse& r) {
-  long seconds = 1;
-  if (!r.retry_after.empty() && std::isdigit(static_cast<unsigned char>(r.retry_after[0])))
-    seconds = std::strtol(r.retry_after.c_str(), nullptr, 10);
-  return std::chrono::seconds(std::clamp(seconds, 1L, 10L));
+  return std::chrono::seconds(std::clamp<long>(retry_after_seconds(r).count(), 1, 10));
 }
 
 int select_acme_tls(SSL*, const unsigned char** out, unsigned char* out_len,
@@ -307,10 +311,7 @@ std::expected<RenewalWindow, std::string> AcmeClient::renewal_window(std::string
   const auto end = parse_rfc3339(text_of(w, "end"));
   if (start == std::chrono::system_clock::time_point{} || end < start)
     return std::unexpected("renewalInfo: a malformed window");
-  RenewalWindow window{start, end, std::chrono::seconds(0)};
-  if (!r->retry_after.empty() && std::isdigit(static_cast<unsigned char>(r->retry_after[0])))
-    window.retry_after = std::chrono::seconds(std::strtol(r->retry_after.c_str(), nullptr, 10));
-  return window;
+  return RenewalWindow{start, end, retry_after_seconds(*r)};
 }
 
 }  // namespace doorman::acme
