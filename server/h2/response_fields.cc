@@ -38,12 +38,13 @@ class Writer {
   }
   // The name is lowercased into storage; the value stays where it is.
   void field(std::string_view name, std::string_view value) {
-    const std::size_t at = out_.storage.size();
-    if (at + name.size() > out_.storage.capacity()) return;  // never: reserved for every name
-    for (char c : name) out_.storage.push_back(ascii_lower(c));
-    const std::string_view lower = std::string_view(out_.storage).substr(at, name.size());
-    if (connection_specific(lower)) return out_.storage.resize(at);
-    push(lower, value);
+    if (const std::string_view lower = lowered(name); !lower.empty()) push(lower, value);
+  }
+  // The same, dropping the connection-specific fields (for fields nothing has filtered yet).
+  void field_unless_connection_specific(std::string_view name, std::string_view value) {
+    const std::string_view lower = lowered(name);
+    if (connection_specific(lower)) return out_.storage.resize(out_.storage.size() - lower.size());
+    if (!lower.empty()) push(lower, value);
   }
 
  private:
@@ -51,6 +52,12 @@ class Writer {
     out_.nv.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                                  reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
                                  name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  std::string_view lowered(std::string_view name) {
+    const std::size_t at = out_.storage.size();
+    if (at + name.size() > out_.storage.capacity()) return {};  // never: reserved for every name
+    for (char c : name) out_.storage.push_back(ascii_lower(c));
+    return std::string_view(out_.storage).substr(at, name.size());
   }
   Fields& out_;
 };
@@ -86,7 +93,9 @@ void convert_final_head(const ResponseHead& head, const ResponseFieldMask& kept,
   // upstream's repeated lines in HTTP/1.1, where the parser checked they agree).
   bool length_sent = false;
   for (std::size_t i = 0; i < head.header_count; ++i) {
-    if (!kept[i]) continue;
+    // `kept` has dropped every connection-specific field but Transfer-Encoding (HTTP/1.1 keeps
+    // it to frame the body; h2 frames it with DATA).
+    if (!kept[i] || head.ids[i] == HeaderId::kTransferEncoding) continue;
     std::string_view value = head.fields[i].value;
     if (head.ids[i] == HeaderId::kContentLength) {
       if (length_sent) continue;
@@ -110,7 +119,7 @@ void convert_final_head(const ResponseHead& head, const ResponseFieldMask& kept,
 void convert_response_head(const ResponseHead& head, Fields& out) {
   Writer w(out, head.buffer.size(), head.header_count);
   w.status(head.status);
-  for (const HeaderField& f : head.headers()) w.field(f.name, f.value);
+  for (const HeaderField& f : head.headers()) w.field_unless_connection_specific(f.name, f.value);
 }
 
 void parse_trailer_section(std::string_view tail, Fields& out) {
@@ -122,7 +131,9 @@ void parse_trailer_section(std::string_view tail, Fields& out) {
   std::size_t lines = 0;
   for (char c : tail) lines += c == '\n';
   Writer w(out, tail.size(), lines);
-  for_each_line(tail, [&](std::string_view name, std::string_view value) { w.field(name, value); });
+  for_each_line(tail, [&](std::string_view name, std::string_view value) {
+    w.field_unless_connection_specific(name, value);
+  });
 }
 
 }  // namespace doorman::h2
