@@ -5,6 +5,7 @@
 
 #include "doorman/h2_caps.h"
 #include "h2/stream.h"
+#include "runtime/recycling_allocator.h"
 #include "runtime/worker.h"
 
 namespace doorman::h2 {
@@ -140,7 +141,8 @@ void Driver::on_request_begin(int32_t id) {
   // A reload since the last stream applies from this one on: the stream keeps the generation
   // it starts with, and the connection's own timeouts follow the newest one.
   connection_.adopt_current_generation();
-  streams_.emplace(id, std::make_shared<Stream>(*this, id, connection_.generation));
+  streams_.emplace(id, std::allocate_shared<Stream>(runtime::RecyclingAllocator<Stream>{}, *this,
+                                                    id, connection_.generation));
 }
 
 FieldOutcome Driver::on_field(int32_t id, std::string_view name, std::string_view value,
