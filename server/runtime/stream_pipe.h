@@ -14,7 +14,8 @@
 // - take_final_head(): the stages hand over the upstream's final response head as they parsed
 //   and checked it, instead of writing it as text; the owner frames it itself (h2: HEADERS from
 //   the parsed fields, no HTTP/1.1 text made and parsed again). The body bytes follow through
-//   async_write_some. An owner that cannot take it says false and the head is written.
+//   async_write_some (or write_now()). An owner that cannot take it says false and the head is
+//   written.
 // - async_read_some/async_write_some accept any Asio completion token; an operation that can
 //   complete at once is posted (never completed inside its initiation, which would recurse
 //   through asio::async_write). A write takes as much of the whole buffer sequence as push()
@@ -94,6 +95,14 @@ class StreamPipe {
           asio::post(std::move(self));
         },
         token, writable_);
+  }
+
+  // Takes at once what push() takes of `bytes`, with no operation and no post (a small body
+  // fits whole); the caller writes the rest with async_write_some. 0 once closed (the async
+  // write then reports it). REQUIRES: no async write of this pipe is in progress.
+  std::size_t write_now(std::string_view bytes) {
+    if (closed_ || bytes.empty()) return 0;
+    return push(std::span(bytes.data(), bytes.size()));
   }
 
   // See the contract. REQUIRES: `head` is a final (non-1xx, non-101) head.
