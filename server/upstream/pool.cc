@@ -6,8 +6,12 @@
 
 namespace doorman::upstream {
 
-Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot)
-    : context_(context), snapshot_(snapshot), idle_(snapshot.upstreams.size()) {
+Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot,
+           std::chrono::steady_clock::duration excess_grace)
+    : context_(context),
+      snapshot_(snapshot),
+      excess_grace_(excess_grace),
+      idle_(snapshot.upstreams.size()) {
   for (const config::SocketAddress& target : snapshot.upstreams) {
     switch (target.kind) {
       case config::SocketAddress::Kind::kTcp: {
@@ -52,6 +56,7 @@ std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
   auto& list = idle_[target];
   const auto limit = snapshot_.config.timeouts.upstream_keepalive_idle;
   const auto now = std::chrono::steady_clock::now();
+  trim(list, now);
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
@@ -63,11 +68,22 @@ std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
 }
 
 void Pool::put_idle(std::unique_ptr<UpstreamConnection> connection) {
+  if (snapshot_.config.limits.upstream_idle_per_target == 0) return;  // closes it
   auto& list = idle_[connection->target];
-  if (list.size() >= snapshot_.config.limits.upstream_idle_per_target) return;  // closes it
+  const auto now = std::chrono::steady_clock::now();
   connection->reused = true;
-  connection->idle_since = std::chrono::steady_clock::now();
+  connection->idle_since = now;
   list.push_back(std::move(connection));
+  trim(list, now);
+}
+
+void Pool::trim(IdleList& list, std::chrono::steady_clock::time_point now) {
+  const std::size_t cap = snapshot_.config.limits.upstream_idle_per_target;
+  while (list.size() > cap && now - list.front()->idle_since >= excess_grace_) {
+    asio::error_code ignored;
+    list.front()->socket.close(ignored);
+    list.pop_front();
+  }
 }
 
 std::unique_ptr<UpstreamConnection> Pool::make(std::size_t target) {

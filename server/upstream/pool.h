@@ -1,8 +1,13 @@
 // Pool: a worker's idle keep-alive connections to its upstreams.
 //
 // Contract:
-// - One pool per worker (no locking); idle connections are kept per upstream target, newest
-//   first (the one most likely still open), at most [limits] upstream_idle_per_target each.
+// - One pool per worker (no locking); idle connections are kept per upstream target and reused
+//   newest first (the one most likely still open).
+// - [limits] upstream_idle_per_target bounds what stays idle once demand has passed: connections
+//   above it are closed when they have been idle for `excess_grace` (1 s; checked whenever the
+//   pool is used), oldest first. Closing the connection coming back at once, as nginx's
+//   keepalive cache does, makes a worker whose requests in flight hover around the cap close and
+//   reopen upstream connections continuously. A cap of 0 keeps none.
 // - take_idle() never returns a connection with unread bytes waiting (stray bytes after a
 //   complete response), nor one the upstream closed or reset while it was idle (EOF or an error
 //   already queued on the socket): it is closed instead, and the next one tried.
@@ -15,6 +20,7 @@
 
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -35,7 +41,10 @@ struct UpstreamConnection {
 
 class Pool {
  public:
-  Pool(asio::io_context& context, const runtime::Snapshot& snapshot);
+  static constexpr std::chrono::milliseconds kExcessGrace{1000};
+
+  Pool(asio::io_context& context, const runtime::Snapshot& snapshot,
+       std::chrono::steady_clock::duration excess_grace = kExcessGrace);
 
   std::unique_ptr<UpstreamConnection> take_idle(std::size_t target);
   void put_idle(std::unique_ptr<UpstreamConnection> connection);
@@ -44,12 +53,18 @@ class Pool {
   const Protocol::endpoint& endpoint(std::size_t target) const { return endpoints_[target]; }
   bool is_unix(std::size_t target) const;
   void close_idle();
+  std::size_t idle_count(std::size_t target) const { return idle_[target].size(); }
 
  private:
+  using IdleList = std::deque<std::unique_ptr<UpstreamConnection>>;
+  // Closes the oldest connections above the cap that have been idle for excess_grace_.
+  void trim(IdleList& list, std::chrono::steady_clock::time_point now);
+
   asio::io_context& context_;
   const runtime::Snapshot& snapshot_;
   std::vector<Protocol::endpoint> endpoints_;
-  std::vector<std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::chrono::steady_clock::duration excess_grace_;
+  std::vector<IdleList> idle_;
 };
 
 }  // namespace doorman::upstream
