@@ -16,6 +16,7 @@ namespace doorman::request_path {
 namespace {
 
 constexpr std::size_t kMaxBuffered = 4 << 20;
+constexpr std::size_t kWakeBytes = 64 << 10;
 std::atomic<bool> g_reopen{false};
 
 void on_sigusr1(int) {
@@ -30,7 +31,10 @@ void address(JsonLine& l, const JsonKey<N>& k, const IpAddress& a) {
 
 }  // namespace
 
-DiagnosticsLog::DiagnosticsLog(std::string path) : path_(std::move(path)) {}
+DiagnosticsLog::DiagnosticsLog(std::string path) : path_(std::move(path)) {
+  static std::atomic<uint64_t> last_id{0};
+  id_ = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 DiagnosticsLog::~DiagnosticsLog() {
   stop();
@@ -72,53 +76,72 @@ void DiagnosticsLog::reopen() {
 }
 
 DiagnosticsLog::Buffer& DiagnosticsLog::buffer_of_this_thread() {
-  // One buffer per (thread, log): a worker thread finds its own without a shared lock.
-  thread_local DiagnosticsLog* owner = nullptr;
+  // One buffer per (thread, log): a worker thread finds its own without a shared lock. The log
+  // is known by its id, not its address: a log made after a reload may sit where a destroyed
+  // one was, and must not inherit that one's freed buffer.
+  thread_local uint64_t owner = 0;
   thread_local Buffer* buffer = nullptr;
-  if (owner != this) {
+  if (owner != id_) {
     std::lock_guard lock(buffers_mutex_);
     buffers_.push_back(std::make_unique<Buffer>());
     buffer = buffers_.back().get();
-    owner = this;
+    owner = id_;
   }
   return *buffer;
 }
 
 void DiagnosticsLog::write(std::string_view line) {
   Buffer& b = buffer_of_this_thread();
-  std::lock_guard lock(b.mutex);
-  if (b.data.size() + line.size() > kMaxBuffered) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return;
+  bool wake = false;
+  {
+    std::lock_guard lock(b.mutex);
+    if (b.data.size() + line.size() > kMaxBuffered) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    wake = b.data.size() < kWakeBytes && b.data.size() + line.size() >= kWakeBytes;
+    b.data.append(line);
   }
-  b.data.append(line);
+  if (wake) {
+    // Once per 64 KiB of lines: the writer takes them now rather than at its next tick.
+    {
+      std::lock_guard lock(stop_mutex_);
+      wake_ = true;
+    }
+    stop_cv_.notify_one();
+  }
 }
 
 void DiagnosticsLog::run() {
-  std::string out;
+  std::vector<Buffer*> buffers;
   for (;;) {
     bool stopping;
     {
       std::unique_lock lock(stop_mutex_);
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stop_; });
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stop_ || wake_; });
       stopping = stop_;
+      wake_ = false;
     }
     if (g_reopen.exchange(false)) reopen();
     {
-      std::lock_guard list(buffers_mutex_);
-      for (auto& b : buffers_) {
+      std::lock_guard list(buffers_mutex_);  // buffers are never removed: the pointers stay valid
+      buffers.clear();
+      for (auto& b : buffers_) buffers.push_back(b.get());
+    }
+    for (Buffer* b : buffers) {
+      {
         std::lock_guard lock(b->mutex);
-        out.append(b->data);
-        b->data.clear();
+        b->data.swap(b->spare);  // the worker goes on in the emptied one
       }
+      std::string& out = b->spare;
+      std::size_t done = 0;
+      while (done < out.size()) {
+        const ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      out.clear();
     }
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    out.clear();
     if (const uint64_t lost = dropped_.exchange(0))
       std::fprintf(stderr, "doorman: diagnostics log fell behind, %llu lines dropped\n",
                    static_cast<unsigned long long>(lost));
