@@ -44,7 +44,9 @@ struct AcceptedSocket : Protocol::socket {
 Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
                uint32_t max_connections)
     : index_(index),
-      context_(std::make_unique<asio::io_context>(1)),  // one thread: no internal locking
+      // One thread runs it (Asio skips some wake-ups for that); its locks stay: other threads
+      // post reloads, drains and metrics collection here.
+      context_(std::make_unique<asio::io_context>(1)),
       current_(std::make_shared<Generation>(std::move(snapshot), *context_)),
       metrics_(current_->snapshot->config),
       max_connections_(max_connections) {}
