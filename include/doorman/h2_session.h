@@ -36,6 +36,7 @@
 #include <string>
 #include <string_view>
 
+#include "doorman/h2_block_cache.h"
 #include "doorman/h2_request_head.h"
 
 namespace doorman::h2 {
@@ -95,6 +96,7 @@ class ServerSession {
 
   StreamEvents& events_;
   uint32_t max_header_list_;
+  BlockCache blocks_;  // the session's allocator: outlives ng_ (deleted in the destructor)
   nghttp2_session* ng_ = nullptr;
   uint32_t failure_ = NGHTTP2_NO_ERROR;
   bool draining_ = false;

@@ -46,7 +46,7 @@ bool ServerSession::open() {
   nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAck);
   nghttp2_option_set_max_settings(option, kMaxSettingsEntries);
   // The StreamEvents is the user data: the callbacks need nothing else of this class.
-  const int rv = nghttp2_session_server_new2(&ng_, callbacks, &events_, option);
+  const int rv = nghttp2_session_server_new3(&ng_, callbacks, &events_, option, blocks_.mem());
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
   if (rv != 0) {
