@@ -3,17 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DOORMAN_BLOCK_CACHE_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define DOORMAN_BLOCK_CACHE_ASAN 1
-#endif
-#if defined(DOORMAN_BLOCK_CACHE_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
+#include "doorman/asan_poison.h"
 
 namespace doorman::h2 {
 namespace {
@@ -27,18 +17,6 @@ static_assert(sizeof(Header) == 16);
 
 Header* header_of(void* block) {
   return reinterpret_cast<Header*>(static_cast<char*>(block) - sizeof(Header));
-}
-
-// A kept block is poisoned until handed out again: under ASan a use after free still reports.
-void poison([[maybe_unused]] void* block, [[maybe_unused]] std::size_t size) {
-#if defined(DOORMAN_BLOCK_CACHE_ASAN)
-  ASAN_POISON_MEMORY_REGION(block, size);
-#endif
-}
-void unpoison([[maybe_unused]] void* block, [[maybe_unused]] std::size_t size) {
-#if defined(DOORMAN_BLOCK_CACHE_ASAN)
-  ASAN_UNPOISON_MEMORY_REGION(block, size);
-#endif
 }
 
 }  // namespace
@@ -65,7 +43,7 @@ BlockCache::~BlockCache() {
     while (list.count > 0) {
       void* block = list.blocks[--list.count];
       Header* h = header_of(block);  // before the block: never poisoned
-      unpoison(block, h->size);
+      asan_unpoison(block, h->size);
       std::free(h);
     }
 }
@@ -76,7 +54,7 @@ void* BlockCache::allocate(std::size_t size) {
     FreeList& list = free_[cls - 1];
     if (list.count > 0) {
       void* block = list.blocks[--list.count];
-      unpoison(block, cls * kClassBytes);
+      asan_unpoison(block, cls * kClassBytes);
       return block;
     }
     auto* h = static_cast<Header*>(std::malloc(sizeof(Header) + cls * kClassBytes));
@@ -97,7 +75,7 @@ void BlockCache::release(void* block) {
   if (h->cls != 0) {
     FreeList& list = free_[h->cls - 1];
     if (list.count < kPerClass) {
-      poison(block, h->size);
+      asan_poison(block, h->size);  // a use after free still reports under ASan
       list.blocks[list.count++] = block;
       return;
     }

@@ -2,6 +2,8 @@
 // through reallocate; large ones and the surplus go to the heap; nghttp2 runs on it.
 #include "doorman/h2_block_cache.h"
 
+#include "doorman/asan_poison.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -81,7 +83,7 @@ TEST(BlockCache, CallocZeroesAndRefusesAnOverflow) {
   EXPECT_EQ(m->calloc(SIZE_MAX / 2, 4, m->mem_user_data), nullptr);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(DOORMAN_ASAN)
 TEST(BlockCacheDeathTest, AUseOfAKeptBlockStillReportsUnderAsan) {
   BlockCache c;
   auto* p = static_cast<volatile char*>(c.allocate(64));

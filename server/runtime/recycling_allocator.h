@@ -13,17 +13,7 @@
 #include <cstddef>
 #include <new>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DOORMAN_RECYCLING_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define DOORMAN_RECYCLING_ASAN 1
-#endif
-#if defined(DOORMAN_RECYCLING_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
+#include "doorman/asan_poison.h"
 
 namespace doorman::runtime {
 
@@ -93,16 +83,8 @@ class RecyclingAllocator {
       ::operator delete(p);
   }
 
-  static void poison([[maybe_unused]] void* p) noexcept {
-#if defined(DOORMAN_RECYCLING_ASAN)
-    ASAN_POISON_MEMORY_REGION(p, sizeof(T));
-#endif
-  }
-  static void unpoison([[maybe_unused]] void* p) noexcept {
-#if defined(DOORMAN_RECYCLING_ASAN)
-    ASAN_UNPOISON_MEMORY_REGION(p, sizeof(T));
-#endif
-  }
+  static void poison(void* p) noexcept { asan_poison(p, sizeof(T)); }
+  static void unpoison(void* p) noexcept { asan_unpoison(p, sizeof(T)); }
 
   static Cache& cache_of() {
     thread_local Cache cache;

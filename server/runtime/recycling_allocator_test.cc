@@ -119,7 +119,7 @@ TEST(RecyclingAllocator, ServesAllocateSharedWithOneReusedBlock) {
   EXPECT_TRUE(weak.expired());
 }
 
-#if defined(DOORMAN_RECYCLING_ASAN)
+#if defined(DOORMAN_ASAN)
 TEST(RecyclingAllocatorDeathTest, AUseOfAKeptBlockStillReportsUnderAsan) {
   RecyclingAllocator<Small> a;
   Small* p = a.allocate(1);
