@@ -11,22 +11,9 @@
 #include <vector>
 
 #include "doorman/forwarded_headers.h"
+#include "doorman/header_field.h"
 
 using namespace doorman;
-
-namespace {
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -42,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (piece_start <= line.size()) {
       std::size_t comma = line.find(',', piece_start);
       if (comma == std::string_view::npos) comma = line.size();
-      const std::string_view piece = trim(line.substr(piece_start, comma - piece_start));
+      const std::string_view piece = trim_ows(line.substr(piece_start, comma - piece_start));
       if (!piece.empty()) oracle.push_back(piece);
       piece_start = comma + 1;
     }

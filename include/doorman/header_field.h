@@ -29,6 +29,18 @@ constexpr char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+// RFC 9110 §5.6.3 OWS: a space or a horizontal tab.
+constexpr bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// Strips OWS from both ends (a field value as it sits between the colon and the line end).
+constexpr std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // ASCII case-insensitive equality of two header names. Bytes may differ only in the case bit
 // (0x20) of a letter; most names arrive in one canonical spelling, so equal bytes are the fast
 // path.

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "doorman/header_field.h"
+
 namespace doorman::http_internal {
 namespace {
 
@@ -26,10 +28,6 @@ constexpr std::array<bool, 256> build_host_bytes() {
   return t;
 }
 constexpr std::array<bool, 256> kHostBytes = build_host_bytes();
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
 
 // Most Connection options one head may list: the rewriter compares every header against them,
 // so the work stays bounded (a client cannot make it quadratic).
@@ -159,8 +157,7 @@ bool ListSplitter::next(std::string_view& element) {
   } else {
     pos_ = comma + 1;
   }
-  while (!element.empty() && is_ows(element.front())) element.remove_prefix(1);
-  while (!element.empty() && is_ows(element.back())) element.remove_suffix(1);
+  element = trim_ows(element);
   return true;
 }
 

@@ -15,10 +15,6 @@ int hex_value(char c) {
   return -1;
 }
 
-bool is_ws(char c) {
-  return c == ' ' || c == '\t';
-}
-
 // RFC 9110 §5.6.4 qdtext and quoted-pair payload.
 bool is_qdtext(unsigned char c) {
   return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
@@ -48,14 +44,14 @@ bool advance_extension(uint8_t& state, char ch) {
   switch (state) {
     case kExtStart:
       if (ch == ';') state = kExtNameStart;
-      return ch == ';' || is_ws(ch);
+      return ch == ';' || is_ows(ch);
     case kExtNameStart:
       if (is_tchar(ch)) state = kExtName;
-      return is_tchar(ch) || is_ws(ch);
+      return is_tchar(ch) || is_ows(ch);
     case kExtName:
     case kExtAfterName:
       if (is_tchar(ch) && state == kExtName) return true;
-      if (is_ws(ch))
+      if (is_ows(ch))
         state = kExtAfterName;
       else if (ch == '=')
         state = kExtValueStart;
@@ -70,13 +66,13 @@ bool advance_extension(uint8_t& state, char ch) {
       else if (is_tchar(ch))
         state = kExtToken;
       else
-        return is_ws(ch);
+        return is_ows(ch);
       return true;
     case kExtToken:
     case kExtAfterQuoted:
     case kExtAfterValue:
       if (is_tchar(ch) && state == kExtToken) return true;
-      if (is_ws(ch))
+      if (is_ows(ch))
         state = kExtAfterValue;
       else if (ch == ';')
         state = kExtNameStart;
@@ -149,7 +145,7 @@ Result<ChunkedSegment> ChunkedDecoder::step(std::string_view input, bool stop_af
         } else if (c == '\r') {
           state_ = State::kSizeLf;
           ++i;
-        } else if (c == ';' || is_ws(c)) {
+        } else if (c == ';' || is_ows(c)) {
           state_ = State::kExtension;
           ext_state_ = kExtStart;
           extension_length_ = 0;

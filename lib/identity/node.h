@@ -5,21 +5,14 @@
 #include <optional>
 #include <string_view>
 
+#include "doorman/header_field.h"
 #include "doorman/ip_address.h"
 #include "doorman/result.h"
 
 namespace doorman::identity_internal {
 
-constexpr bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-// Strips spaces and tabs (RFC 9110 §5.6.3 OWS) from both ends.
-constexpr std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using doorman::is_ows;  // doorman/header_field.h
+using doorman::trim_ows;
 
 // 0.0.0.0 or :: (inline: IpAddress::is_unspecified is out of line and this is on the hot path).
 inline bool is_unspecified(const IpAddress& a) {

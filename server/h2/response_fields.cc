@@ -73,11 +73,7 @@ void for_each_line(std::string_view lines, F&& f) {
     lines.remove_prefix(end + 2);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;  // never in what the stages or decoder pass
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    f(line.substr(0, colon), value);
+    f(line.substr(0, colon), trim_ows(line.substr(colon + 1)));
   }
 }
 
@@ -100,9 +96,7 @@ void convert_final_head(const ResponseHead& head, const ResponseFieldMask& kept,
     if (head.ids[i] == HeaderId::kContentLength) {
       if (length_sent) continue;
       length_sent = true;
-      value = value.substr(0, value.find(','));  // "5, 5": the scan checked they agree
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-        value.remove_suffix(1);
+      value = trim_ows(value.substr(0, value.find(',')));  // "5, 5": the scan checked they agree
     }
     w.field(head.fields[i].name, value);
   }
