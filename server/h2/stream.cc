@@ -83,11 +83,7 @@ void Stream::start() {
 
 asio::awaitable<void> Stream::serve() {
   Session& s = *session_;
-  // The request's record lives in the workspace, as an HTTP/1.1 connection's does: not in this
-  // coroutine's frame (a frame that large would be one more heap allocation per stream).
-  request_path::Exchange& x = s.ws->exchange;
-  std::destroy_at(&x);
-  ::new (static_cast<void*>(&x)) request_path::Exchange;
+  request_path::Exchange& x = s.ws->fresh_exchange();
   const request_path::HeadOutcome head = co_await request_path::read_request_head(s, x);
   if (head != request_path::HeadOutcome::kClosed) co_await runtime::serve_request(s, x, head);
   s.close_upstream();

@@ -116,10 +116,7 @@ asio::awaitable<void> Connection::serve(bool opening) {
       wait_for_request();
       co_return;
     }
-    // The request's record lives in the workspace, not in this coroutine's frame.
-    Exchange& x = s.ws->exchange;
-    std::destroy_at(&x);
-    ::new (static_cast<void*>(&x)) Exchange;  // default-initialized, as a local would be
+    Exchange& x = s.ws->fresh_exchange();
     const HeadOutcome head = co_await read_request_head(s, x);
     if (head == HeadOutcome::kClosed) break;
     // 2-6. route, client_ip, redirect, rate_limit, rewrite, upstream, logs.

@@ -42,6 +42,13 @@ struct Workspace {
   static std::size_t buffer_size(const config::LimitsSection& limits) {
     return std::size_t{limits.max_head_size} + 16384;
   }
+  // The exchange, made afresh for the next request (default-initialized, as a local would be).
+  // It lives here, not in the serving coroutine's frame: a frame that large would cost one more
+  // heap allocation per request.
+  request_path::Exchange& fresh_exchange() {
+    std::destroy_at(&exchange);
+    return *::new (static_cast<void*>(&exchange)) request_path::Exchange;
+  }
 
   uint32_t max_head_size;
   uint32_t max_uri_length;
@@ -55,7 +62,8 @@ struct Workspace {
   std::array<char, kRewriteScratchSize> scratch;
   std::array<char, 512> reply;  // local replies and small heads doorman writes
   std::array<asio::const_buffer, HeadPieces::kMaxPieces + 1> gather;  // one writev per head
-  request_path::Exchange exchange;  // the HTTP/1.1 connection's request in flight
+  request_path::Exchange
+      exchange;  // the request in flight (an HTTP/1.1 connection's or an h2 stream's)
 };
 
 class WorkspacePool {
