@@ -16,7 +16,7 @@ void rebind(ByteBuffer& buffer, char* storage, std::size_t n) {
 }  // namespace
 
 Session::~Session() {
-  if (ws) worker.workspaces().give(std::move(ws));
+  if (ws) worker.give_workspace(std::move(ws));
 }
 
 void Session::ensure_buffers() {
@@ -47,7 +47,7 @@ void Session::release_buffers() {
   if (!ws || !in.empty()) return;
   in.unbind();
   out.unbind();
-  worker.workspaces().give(std::move(ws));
+  worker.give_workspace(std::move(ws));
 }
 
 bool Session::adopt_current_generation() {

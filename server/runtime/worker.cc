@@ -52,6 +52,7 @@ Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
       max_connections_(max_connections) {}
 
 Worker::~Worker() {
+  workspace_trim_.reset();
   slots_.clear();
   current_->pool.close_idle();
   // Destroying the pending handlers ends the connections' coroutine frames (and the older
@@ -84,9 +85,32 @@ void Worker::begin_drain() {
       slot->acceptor.close(ignored);
     }
     current_->pool.close_idle();
+    if (workspace_trim_) workspace_trim_->cancel();
+    workspaces_.drop_excess();
     // Copy: a connection may detach itself while being told.
     std::vector<Connection*> current(connections_.begin(), connections_.end());
     for (Connection* c : current) c->drain();
+  });
+}
+
+void Worker::give_workspace(std::unique_ptr<Workspace> workspace) {
+  if (!workspaces_.give(std::move(workspace))) return;
+  if (draining_) {
+    workspaces_.drop_excess();
+    return;
+  }
+  trim_workspaces_later();
+}
+
+void Worker::trim_workspaces_later() {
+  if (workspace_trim_armed_) return;
+  if (!workspace_trim_) workspace_trim_.emplace(*context_);
+  workspace_trim_armed_ = true;
+  workspace_trim_->expires_after(WorkspacePool::kExcessGrace);
+  workspace_trim_->async_wait([this](const asio::error_code& ec) {
+    workspace_trim_armed_ = false;
+    if (ec || draining_) return;  // cancelled by a drain, which dropped the excess itself
+    if (workspaces_.trim()) trim_workspaces_later();
   });
 }
 

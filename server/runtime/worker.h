@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -74,8 +75,10 @@ class Worker {
   // This worker's counters (metrics/worker_metrics.h); the admin listener copies them by
   // posting onto context(), never by reading them from its own thread.
   metrics::WorkerMetrics& metrics() { return metrics_; }
-  // Request workspaces (runtime/workspace.h), reused by this worker's connections.
+  // Request workspaces (runtime/workspace.h), reused by this worker's connections. Give them
+  // back through give_workspace(), which trims a burst's extra ones a grace period later.
   WorkspacePool& workspaces() { return workspaces_; }
+  void give_workspace(std::unique_ptr<Workspace> workspace);
   bool draining() const { return draining_; }
   void attach(Connection* connection) { connections_.insert(connection); }
   void detach(Connection* connection) { connections_.erase(connection); }
@@ -97,6 +100,7 @@ class Worker {
   void admit(Slot& slot, Protocol::socket socket, const Protocol::endpoint& peer);
   void refuse(Protocol::socket socket);
   void apply_now(WorkerUpdate& update);
+  void trim_workspaces_later();
 
   std::size_t index_;
   WorkspacePool workspaces_;  // outlives context_ (the connections give theirs back)
@@ -108,6 +112,10 @@ class Worker {
   bool running_ = false;
   std::vector<std::shared_ptr<Slot>> slots_;
   std::unordered_set<Connection*> connections_;
+  // Armed while more than WorkspacePool::kMaxFree workspaces are free, never while draining (a
+  // pending wait would hold run() open). Reset before context_ in ~Worker.
+  std::optional<asio::steady_timer> workspace_trim_;
+  bool workspace_trim_armed_ = false;
 };
 
 }  // namespace doorman::runtime

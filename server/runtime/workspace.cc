@@ -23,7 +23,7 @@ void Workspace::refit(const config::LimitsSection& limits) {
 
 std::unique_ptr<Workspace> WorkspacePool::take(const config::LimitsSection& limits) {
   while (!free_.empty()) {
-    std::unique_ptr<Workspace> w = std::move(free_.back());
+    std::unique_ptr<Workspace> w = std::move(free_.back().workspace);
     free_.pop_back();
     if (w->fits(limits)) return w;
     // Made for the limits before a reload: dropped, and so are the others like it in turn.
@@ -31,8 +31,22 @@ std::unique_ptr<Workspace> WorkspacePool::take(const config::LimitsSection& limi
   return std::make_unique<Workspace>(limits);
 }
 
-void WorkspacePool::give(std::unique_ptr<Workspace> workspace) {
-  if (free_.size() < kMaxFree) free_.push_back(std::move(workspace));
+bool WorkspacePool::give(std::unique_ptr<Workspace> workspace, Clock::time_point now) {
+  free_.push_back(Free{std::move(workspace), now});
+  return trim(now);
+}
+
+bool WorkspacePool::trim(Clock::time_point now) {
+  // The front is the one given back longest ago: LIFO reuse leaves the ones a swing no longer
+  // reaches there, and each is older than all behind it.
+  while (free_.size() > kMaxFree && now - free_.front().given_at >= excess_grace_) {
+    free_.pop_front();
+  }
+  return free_.size() > kMaxFree;
+}
+
+void WorkspacePool::drop_excess() {
+  while (free_.size() > kMaxFree) free_.pop_front();
 }
 
 }  // namespace doorman::runtime

@@ -10,15 +10,21 @@
 // - take() returns a workspace whose parsers and buffers fit the given [limits] (a reload may
 //   change them: a free one that does not fit is rebuilt). Its buffers' contents, the parsers'
 //   state and the pieces are whatever the last user left: every stage resets what it uses.
-// - The pool keeps at most kMaxFree workspaces (a burst's extra ones are freed), so what an idle
-//   worker holds is bounded whatever its peak concurrency was.
+// - The pool keeps kMaxFree free workspaces however long they sit. Above that it keeps the ones
+//   it handed out within the last excess_grace (1 s), so a worker whose requests in flight swing
+//   between a few and a few hundred (HTTP/2 streams finishing a batch at a time) reuses them
+//   instead of freeing and rebuilding the difference on every swing; older ones are freed,
+//   least recently used first, whenever a workspace is given back or trim() runs. The worker runs
+//   trim() a grace period after a give() leaves some above kMaxFree (runtime/worker.h), so what
+//   an idle worker holds falls back to kMaxFree whatever its peak concurrency was.
 // Thread safety: the owning worker's thread only.
 #pragma once
 
 #include <array>
 #include <asio.hpp>
+#include <chrono>
+#include <deque>
 #include <memory>
-#include <vector>
 
 #include "config/config.h"
 #include "doorman/http_request.h"
@@ -68,15 +74,32 @@ struct Workspace {
 
 class WorkspacePool {
  public:
+  using Clock = std::chrono::steady_clock;
   static constexpr std::size_t kMaxFree = 64;
+  static constexpr std::chrono::milliseconds kExcessGrace{1000};
 
-  WorkspacePool() { free_.reserve(kMaxFree); }
+  explicit WorkspacePool(Clock::duration excess_grace = kExcessGrace)
+      : excess_grace_(excess_grace) {}
 
+  // The most recently given back workspace that fits (the warmest), or a new one.
   std::unique_ptr<Workspace> take(const config::LimitsSection& limits);
-  void give(std::unique_ptr<Workspace> workspace);
+  // Keeps `workspace` for reuse. True when more than kMaxFree are free afterwards: the caller
+  // runs trim() once they may have aged (the worker arms a timer).
+  bool give(std::unique_ptr<Workspace> workspace, Clock::time_point now = Clock::now());
+  // Frees the free workspaces above kMaxFree that have not been handed out for excess_grace.
+  // True when some above kMaxFree remain (younger ones).
+  bool trim(Clock::time_point now = Clock::now());
+  // Frees every free workspace above kMaxFree now (a draining worker keeps no burst's worth).
+  void drop_excess();
+  std::size_t free_count() const { return free_.size(); }
 
  private:
-  std::vector<std::unique_ptr<Workspace>> free_;
+  struct Free {
+    std::unique_ptr<Workspace> workspace;
+    Clock::time_point given_at;
+  };
+  Clock::duration excess_grace_;
+  std::deque<Free> free_;  // back: most recently given back; front: idle the longest
 };
 
 }  // namespace doorman::runtime
