@@ -99,6 +99,9 @@ def main():
     want = min(hard, max(soft, 2 * n + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
+    # The warm-up opens 64 upstream connections at once: socketserver's listen backlog of 5 would
+    # drop SYNs and leave them to the kernel's 1-3-7 s retransmits.
+    http.server.ThreadingHTTPServer.request_queue_size = 256
     origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
     threading.Thread(target=origin.serve_forever, daemon=True).start()
     tmp = tempfile.mkdtemp(prefix="doorman-idle-")
