@@ -5,7 +5,9 @@ pool, one worker each. Started by bench/h2_bench.sh (see there for usage).
 
 Every round starts every server afresh, checks each one answers over h2 (curl --http2), then runs
 `h2load -c CONNS -m STREAMS -D SECONDS` against each target, in an order rotated by one each
-round. For each run: req/s (succeeded requests / duration) and CPU per request (utime + stime of
+round. Before the measured run each target gets WARMUP seconds of the same load, not measured (a
+fresh server's first seconds also pay for growing its pools and caches; --warmup 0 measures from
+the first request). For each run: req/s (succeeded requests / duration) and CPU per request (utime + stime of
 the target's processes from /proc/PID/stat, before and after). Reported: per-round values, the
 median over rounds, and the paired ratios doorman/peer (within each round) with their median.
 Only ratios from one run mean anything: the absolute numbers move with the machine.
@@ -245,6 +247,14 @@ def check_h2(port):
         raise RuntimeError(f"port {port} did not answer 200 over h2: {out!r}")
 
 
+def warm_up(port, conns, streams, seconds, pin=None):
+    if seconds <= 0:
+        return
+    subprocess.run((["taskset", "-c", pin["load"]] if pin else []) + ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
+                    str(seconds), f"https://127.0.0.1:{port}/"],
+                   capture_output=True, text=True, timeout=seconds + 60, check=True)
+
+
 def h2load(port, pgid, conns, streams, seconds, pin=None):
     before = group_cpu_ticks(pgid)
     p = subprocess.run((["taskset", "-c", pin["load"]] if pin else []) + ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
@@ -273,6 +283,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=10)
     ap.add_argument("--streams", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--json", default=None)
     ap.add_argument("--pin", choices=["none", "proxy-own"], default="none")
     # doorman's default writes a diagnostics line per request; nginx and HAProxy here log nothing.
@@ -309,6 +320,7 @@ def main():
                 check_h2(servers.ports[name])
             for name in order:
                 proc = servers.procs[name]
+                warm_up(servers.ports[name], args.connections, args.streams, args.warmup, pin)
                 results[name] = h2load(servers.ports[name], proc.pid, args.connections,
                                        args.streams, args.seconds, pin)
             servers.stop_all()
@@ -319,8 +331,8 @@ def main():
     finally:
         servers.stop_all()
     summary = {"rounds": rounds, "args": vars(args), "loadavg": open("/proc/loadavg").read()}
-    print(f"\nh2load -c {args.connections} -m {args.streams} -D {args.seconds}, {args.rounds} "
-          f"rounds, pin {args.pin}, doorman diagnostics log {args.diagnostics}; load average at the end: {summary['loadavg'].split()[:3]}")
+    print(f"\nh2load -c {args.connections} -m {args.streams} -D {args.seconds} after a {args.warmup} s "
+          f"warm-up, {args.rounds} rounds, pin {args.pin}, doorman diagnostics log {args.diagnostics}; load average at the end: {summary['loadavg'].split()[:3]}")
     for n in targets:
         rps = [x[n]["rps"] for x in rounds]
         cpu = [x[n]["cpu_us_per_req"] for x in rounds]
