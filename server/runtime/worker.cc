@@ -52,6 +52,9 @@ Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
       max_connections_(max_connections) {}
 
 Worker::~Worker() {
+  // Sessions that end below (context_.reset()) give their workspaces back: as on a drain, the
+  // excess is freed at once and no timer is armed on the io_context being destroyed.
+  draining_ = true;
   workspace_trim_.reset();
   slots_.clear();
   current_->pool.close_idle();
