@@ -216,14 +216,26 @@ HeaderIdSet all_identity_headers() {
   return set;
 }
 
+namespace {
+
+// The bytes a request id may hold: letters, digits and . _ : - (one table lookup per byte; the
+// rewrite checks doorman's own id on every request).
+constexpr std::array<bool, 256> build_request_id_bytes() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
+  return t;
+}
+constexpr std::array<bool, 256> kRequestIdBytes = build_request_id_bytes();
+
+}  // namespace
+
 bool is_valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  bool ok = true;
+  for (char c : id) ok &= kRequestIdBytes[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 bool is_valid_field_value(std::string_view value) {

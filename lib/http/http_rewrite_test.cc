@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -440,6 +441,12 @@ TEST(PlanRequestRewrite, IsValidRequestId) {
   EXPECT_FALSE(is_valid_request_id(std::string(129, 'z')));
   for (std::string_view bad : {"a b", "a/b", "a\r\nb", "a,b", "a\"b", "\xc3\xa9", "a;b"})
     EXPECT_FALSE(is_valid_request_id(bad)) << bad;
+  // Every byte, in the middle of an id: only letters, digits and . _ : - pass.
+  for (int c = 0; c < 256; ++c) {
+    const bool allowed = std::isalnum(c) != 0 || c == '.' || c == '_' || c == ':' || c == '-';
+    const std::string id = std::string("a") + static_cast<char>(c) + "b";
+    EXPECT_EQ(is_valid_request_id(id), allowed) << c;
+  }
 }
 
 TEST(PlanRequestRewrite, Http10RequestGoesOutAsHttp11) {
