@@ -27,6 +27,11 @@ std::vector<std::unique_ptr<Workspace>> take(WorkspacePool& pool, std::size_t n)
   return taken;
 }
 
+// n workspaces taken and all given back at `t`: a burst of n that has just ended.
+void after_burst(WorkspacePool& pool, std::size_t n, Clock::time_point t) {
+  for (auto& w : take(pool, n)) pool.give(std::move(w), t);
+}
+
 std::set<const Workspace*> addresses(const std::vector<std::unique_ptr<Workspace>>& ws) {
   std::set<const Workspace*> out;
   for (const auto& w : ws) out.insert(w.get());
@@ -97,9 +102,8 @@ TEST(WorkspacePool, NeverFreesBelowTheCapHoweverOld) {
 
 TEST(WorkspacePool, GivingBackTrimsTheAgedExcess) {
   WorkspacePool pool(milliseconds(1000));
-  auto ws = take(pool, WorkspacePool::kMaxFree + 5);
   const auto t = Clock::now();
-  for (auto& w : ws) pool.give(std::move(w), t);
+  after_burst(pool, WorkspacePool::kMaxFree + 5, t);
   auto one = pool.take(limits());
   EXPECT_FALSE(pool.give(std::move(one), t + milliseconds(1500)));
   EXPECT_EQ(pool.free_count(), WorkspacePool::kMaxFree);
@@ -107,9 +111,7 @@ TEST(WorkspacePool, GivingBackTrimsTheAgedExcess) {
 
 TEST(WorkspacePool, DropExcessFreesEverythingAboveTheCapAtOnce) {
   WorkspacePool pool(milliseconds(1000));
-  auto ws = take(pool, WorkspacePool::kMaxFree + 7);
-  const auto t = Clock::now();
-  for (auto& w : ws) pool.give(std::move(w), t);
+  after_burst(pool, WorkspacePool::kMaxFree + 7, Clock::now());
   pool.drop_excess();
   EXPECT_EQ(pool.free_count(), WorkspacePool::kMaxFree);
 }
