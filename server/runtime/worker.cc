@@ -49,7 +49,9 @@ Worker::Worker(std::size_t index, std::shared_ptr<const Snapshot> snapshot,
       context_(std::make_unique<asio::io_context>(1)),
       current_(std::make_shared<Generation>(std::move(snapshot), *context_)),
       metrics_(current_->snapshot->config),
-      max_connections_(max_connections) {}
+      max_connections_(max_connections) {
+  workspace_trim_.emplace(*context_);
+}
 
 Worker::~Worker() {
   // Sessions that end below (context_.reset()) give their workspaces back: as on a drain, the
@@ -88,7 +90,7 @@ void Worker::begin_drain() {
       slot->acceptor.close(ignored);
     }
     current_->pool.close_idle();
-    if (workspace_trim_) workspace_trim_->cancel();
+    workspace_trim_->cancel();
     workspaces_.drop_excess();
     // Copy: a connection may detach itself while being told.
     std::vector<Connection*> current(connections_.begin(), connections_.end());
@@ -107,7 +109,6 @@ void Worker::give_workspace(std::unique_ptr<Workspace> workspace) {
 
 void Worker::trim_workspaces_later() {
   if (workspace_trim_armed_) return;
-  if (!workspace_trim_) workspace_trim_.emplace(*context_);
   workspace_trim_armed_ = true;
   workspace_trim_->expires_after(WorkspacePool::kExcessGrace);
   workspace_trim_->async_wait([this](const asio::error_code& ec) {

@@ -113,7 +113,8 @@ class Worker {
   std::vector<std::shared_ptr<Slot>> slots_;
   std::unordered_set<Connection*> connections_;
   // Armed while more than WorkspacePool::kMaxFree workspaces are free, never while draining (a
-  // pending wait would hold run() open). Reset before context_ in ~Worker.
+  // pending wait would hold run() open). Optional only so that ~Worker can destroy it before
+  // context_ (made in the constructor, reset there).
   std::optional<asio::steady_timer> workspace_trim_;
   bool workspace_trim_armed_ = false;
 };
