@@ -247,19 +247,22 @@ def check_h2(port):
         raise RuntimeError(f"port {port} did not answer 200 over h2: {out!r}")
 
 
+def run_h2load(port, conns, streams, seconds, pin=None):
+    """h2load -c CONNS -m STREAMS -D SECONDS against the port, on the load CPUs when pinned."""
+    return subprocess.run((["taskset", "-c", pin["load"]] if pin else []) +
+                          ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
+                           str(seconds), f"https://127.0.0.1:{port}/"],
+                          capture_output=True, text=True, timeout=seconds + 60)
+
+
 def warm_up(port, conns, streams, seconds, pin=None):
-    if seconds <= 0:
-        return
-    subprocess.run((["taskset", "-c", pin["load"]] if pin else []) + ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
-                    str(seconds), f"https://127.0.0.1:{port}/"],
-                   capture_output=True, text=True, timeout=seconds + 60, check=True)
+    if seconds > 0:
+        run_h2load(port, conns, streams, seconds, pin).check_returncode()
 
 
 def h2load(port, pgid, conns, streams, seconds, pin=None):
     before = group_cpu_ticks(pgid)
-    p = subprocess.run((["taskset", "-c", pin["load"]] if pin else []) + ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams), "-D",
-                        str(seconds), f"https://127.0.0.1:{port}/"],
-                       capture_output=True, text=True, timeout=seconds + 60)
+    p = run_h2load(port, conns, streams, seconds, pin)
     after = group_cpu_ticks(pgid)
     out = p.stdout
     finished = re.search(r"finished in ([\d.]+)(m?s)", out)
