@@ -44,6 +44,12 @@ class Origin(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class OriginServer(http.server.ThreadingHTTPServer):
+    # The warm-up opens 64 upstream connections at once: socketserver's listen backlog of 5 would
+    # drop SYNs and leave them to the kernel's 1-3-7 s retransmits.
+    request_queue_size = 256
+
+
 def rss_anon_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -99,10 +105,7 @@ def main():
     want = min(hard, max(soft, 2 * n + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
-    # The warm-up opens 64 upstream connections at once: socketserver's listen backlog of 5 would
-    # drop SYNs and leave them to the kernel's 1-3-7 s retransmits.
-    http.server.ThreadingHTTPServer.request_queue_size = 256
-    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    origin = OriginServer(("127.0.0.1", 0), Origin)
     threading.Thread(target=origin.serve_forever, daemon=True).start()
     tmp = tempfile.mkdtemp(prefix="doorman-idle-")
     conf = os.path.join(tmp, "doorman.toml")
