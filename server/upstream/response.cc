@@ -139,7 +139,10 @@ asio::awaitable<bool> stream_body(Session& s, request_path::Exchange& x, BodyFra
           x.bytes_out += seg->data_length;
         }
         bytes.remove_prefix(seg->consumed);
-        if (seg->done) co_return true;
+        if (seg->done) {
+          stray = !bytes.empty();
+          co_return true;
+        }
       }
     } else {
       if (!written_at_once(s, bytes) && !co_await write_to_client(s, bytes)) co_return false;
@@ -266,6 +269,7 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
       bytes.remove_prefix(seg->consumed);
       done = seg->done;
     }
+    stray = done && !bytes.empty();
   }
   if (!done && !co_await stream_body(s, x, framing, remaining, decoder, dechunk, stray))
     co_return ResponseStatus::kBroken;

@@ -30,6 +30,9 @@ SCRIPTS = {
     "/304-body": (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 8\r\n\r\n" + INJECTED, "keep"),
     "/head-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nINJECTED", "keep"),
     "/cl-extra": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + INJECTED, "keep"),
+    "/chunked-extra": (CHUNKED_HEAD + b"5\r\nhello\r\n0\r\n\r\n" + INJECTED, "keep"),
+    # The same body after the head, once the client has the head (see `step`).
+    "/chunked-extra-later": ([CHUNKED_HEAD, b"5\r\nhello\r\n0\r\n\r\n" + INJECTED], "keep"),
     "/100-then-200": (b"HTTP/1.1 100 Continue\r\n\r\n" + OK % (5, b"final"), "keep"),
     "/103-then-200": (b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
                       + OK % (5, b"final"), "keep"),
@@ -179,6 +182,26 @@ class ResponseFraming(unittest.TestCase):
                 # The same client connection and a fresh one both get a real answer.
                 self.assert_next_from_another_connection(path, c)
                 self.assert_next_from_another_connection(path)
+
+    def test_bytes_after_a_chunked_body_are_never_relayed_nor_the_connection_reused(self):
+        with RawConnection(self.doorman.port) as c:
+            self.request(c, "/chunked-extra")
+            r = c.read_response()
+            self.assertEqual((r.status, r.body), (200, b"hello"))
+        self.assert_next_from_another_connection("/chunked-extra")
+        # HTTP/1.0: the body is de-chunked and the client connection closed after it; the body
+        # comes with the head, or after it.
+        for path in ("/chunked-extra", "/chunked-extra-later"):
+            with RawConnection(self.doorman.port) as c:
+                self.request(c, path, version="HTTP/1.0")
+                if path.endswith("later"):
+                    while b"\r\n\r\n" not in c.buffer:
+                        c._fill()
+                    self.origin.step.set()
+                data, _ = read_all(c)
+            self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), (path, data))
+            self.assertEqual(data.split(b"\r\n\r\n", 1)[1], b"hello", path)
+            self.assert_next_from_another_connection(path)
 
     def test_late_body_on_a_pooled_connection_is_discarded(self):
         self.origin.late.clear()
