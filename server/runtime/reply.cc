@@ -1,13 +1,24 @@
 #include "runtime/reply.h"
 
+#include <algorithm>
+
 #include "request_path/rate_limit.h"
 
 namespace doorman::runtime {
 
-std::size_t gather_pieces(Session& s, const HeadPieces& pieces, std::string_view body) {
+std::size_t gather_pieces(std::span<asio::const_buffer> gather, const HeadPieces& pieces,
+                          std::string_view body, asio::mutable_buffer room) {
+  const std::size_t total = pieces.size() + body.size();
+  if (total <= std::min(room.size(), kFlatGatherMax)) {
+    char* out = static_cast<char*>(room.data());
+    for (std::string_view piece : pieces.pieces()) out = std::copy(piece.begin(), piece.end(), out);
+    std::copy(body.begin(), body.end(), out);
+    gather[0] = asio::buffer(room.data(), total);
+    return 1;
+  }
   std::size_t n = 0;
-  for (std::string_view piece : pieces.pieces()) s.ws->gather[n++] = asio::buffer(piece);
-  if (!body.empty()) s.ws->gather[n++] = asio::buffer(body);
+  for (std::string_view piece : pieces.pieces()) gather[n++] = asio::buffer(piece);
+  if (!body.empty()) gather[n++] = asio::buffer(body);
   return n;
 }
 

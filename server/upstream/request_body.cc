@@ -64,10 +64,12 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
     step = step_body(framing, remaining, decoder, buffered, limit);
   if (step.error != SendStatus::kOk) co_return step.error;
   if (upstream != nullptr) {
-    const std::size_t n =
-        runtime::gather_pieces(s, s.ws->request_pieces, buffered.substr(0, step.take));
+    const std::size_t n = runtime::gather_pieces(s.ws->gather, s.ws->request_pieces,
+                                                 buffered.substr(0, step.take), s.in.free_space());
+    // One buffer goes with send(2), not sendmsg(2) and its iovec.
     auto [ec, written] =
-        co_await asio::async_write(*upstream, std::span(s.ws->gather.data(), n), kNoThrow);
+        n == 1 ? co_await asio::async_write(*upstream, s.ws->gather[0], kNoThrow)
+               : co_await asio::async_write(*upstream, std::span(s.ws->gather.data(), n), kNoThrow);
     if (ec) {
       x.reason_detail = fault_detail(ec);
       co_return SendStatus::kUpstreamFailed;

@@ -240,9 +240,11 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     }
     request_path::add_rate_limit_fields(s.ws->response_pieces, x.rate_limit);
     x.status = rh.status;
-    const std::size_t n = runtime::gather_pieces(s, s.ws->response_pieces, first);
+    const std::size_t n =
+        runtime::gather_pieces(s.ws->gather, s.ws->response_pieces, first, s.out.free_space());
     auto [ec, written] =
-        co_await asio::async_write(s.client, std::span(s.ws->gather.data(), n), kNoThrow);
+        n == 1 ? co_await asio::async_write(s.client, s.ws->gather[0], kNoThrow)
+               : co_await asio::async_write(s.client, std::span(s.ws->gather.data(), n), kNoThrow);
     if (ec) co_return ResponseStatus::kBroken;
   }
   x.bytes_out += first.size();
