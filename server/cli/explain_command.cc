@@ -31,6 +31,7 @@
 #include "doorman/client_ip.h"
 #include "doorman/cloudflare_ranges.h"
 #include "doorman/fastly_ranges.h"
+#include "doorman/header_field.h"
 #include "ranges/ranges_runtime.h"
 #include "ranges/refresher.h"
 #include "runtime/snapshot.h"
@@ -99,11 +100,9 @@ std::expected<std::vector<HeaderField>, UsageError> split_headers(
     std::string_view name(line.data(), colon);
     if (name.find_first_of(" \t") != std::string_view::npos)
       return std::unexpected(UsageError{"-H '" + line + "': whitespace in the header name"});
-    std::string_view value(line.data() + colon + 1, line.size() - colon - 1);
     // RFC 9112 §5: optional whitespace around the value is not part of it.
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    const std::string_view value =
+        trim_ows(std::string_view(line.data() + colon + 1, line.size() - colon - 1));
     fields.push_back({name, value});
   }
   return fields;

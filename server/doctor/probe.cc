@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "doorman/header_field.h"
+
 namespace doorman::doctor {
 namespace {
 
@@ -38,9 +40,7 @@ bool starts_with_name(std::string_view line, std::string_view name) {
 
 std::string value_of(std::string_view line, std::size_t name_size) {
   line.remove_prefix(name_size + 1);
-  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
-    line.remove_suffix(1);
+  line = trim_ows(line.substr(0, line.find_last_not_of("\r\n") + 1));  // the line end, then OWS
   return std::string(line.substr(0, 200));
 }
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 
+#include "doorman/header_field.h"
+
 namespace doorman::ranges {
 namespace {
 
@@ -35,10 +37,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (line.size() > kName.size() && std::equal(kName.begin(), kName.end(), line.begin(),
                                                [](char a, char b) { return a == (b | 0x20); })) {
     line.remove_prefix(kName.size());
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
-      line.remove_suffix(1);
-    t->etag = line;
+    t->etag =
+        trim_ows(line.substr(0, line.find_last_not_of("\r\n") + 1));  // the line end, then OWS
   }
   return n;
 }
