@@ -25,4 +25,13 @@ inline constexpr std::size_t kFlatGatherMax = 2048;
 std::size_t gather_pieces(std::span<asio::const_buffer> gather, const HeadPieces& pieces,
                           std::string_view body, asio::mutable_buffer room);
 
+// Writes what gather_pieces() put in `gather` (its first n buffers): one buffer as one buffer,
+// so that Asio uses send(2) and not sendmsg(2) with an iovec. Not a coroutine (no frame of its
+// own): it returns the write's awaitable.
+template <typename Stream>
+auto write_gathered(Stream& stream, std::span<const asio::const_buffer> gather, std::size_t n) {
+  return n == 1 ? asio::async_write(stream, gather[0], kNoThrow)
+                : asio::async_write(stream, gather.first(n), kNoThrow);
+}
+
 }  // namespace doorman::runtime

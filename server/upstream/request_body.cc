@@ -66,10 +66,7 @@ asio::awaitable<SendStatus> send_request(runtime::Session& s, request_path::Exch
   if (upstream != nullptr) {
     const std::size_t n = runtime::gather_pieces(s.ws->gather, s.ws->request_pieces,
                                                  buffered.substr(0, step.take), s.in.free_space());
-    // One buffer goes with send(2), not sendmsg(2) and its iovec.
-    auto [ec, written] =
-        n == 1 ? co_await asio::async_write(*upstream, s.ws->gather[0], kNoThrow)
-               : co_await asio::async_write(*upstream, std::span(s.ws->gather.data(), n), kNoThrow);
+    auto [ec, written] = co_await runtime::write_gathered(*upstream, s.ws->gather, n);
     if (ec) {
       x.reason_detail = fault_detail(ec);
       co_return SendStatus::kUpstreamFailed;

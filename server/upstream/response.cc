@@ -242,9 +242,7 @@ asio::awaitable<ResponseStatus> relay_response(Session& s, request_path::Exchang
     x.status = rh.status;
     const std::size_t n =
         runtime::gather_pieces(s.ws->gather, s.ws->response_pieces, first, s.out.free_space());
-    auto [ec, written] =
-        n == 1 ? co_await asio::async_write(s.client, s.ws->gather[0], kNoThrow)
-               : co_await asio::async_write(s.client, std::span(s.ws->gather.data(), n), kNoThrow);
+    auto [ec, written] = co_await runtime::write_gathered(s.client, s.ws->gather, n);
     if (ec) co_return ResponseStatus::kBroken;
   }
   x.bytes_out += first.size();
