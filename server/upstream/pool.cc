@@ -1,17 +1,15 @@
 #include "upstream/pool.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 namespace doorman::upstream {
 
 Pool::Pool(asio::io_context& context, const runtime::Snapshot& snapshot,
-           std::chrono::steady_clock::duration excess_grace)
+           std::chrono::steady_clock::duration excess_grace,
+           std::chrono::steady_clock::duration readiness_fresh)
     : context_(context),
       snapshot_(snapshot),
       excess_grace_(excess_grace),
-      idle_(snapshot.upstreams.size()) {
+      idle_(snapshot.upstreams.size()),
+      readiness_(readiness_fresh) {
   for (const config::SocketAddress& target : snapshot.upstreams) {
     switch (target.kind) {
       case config::SocketAddress::Kind::kTcp: {
@@ -34,33 +32,26 @@ bool Pool::is_unix(std::size_t target) const {
   return snapshot_.upstreams[target].kind == config::SocketAddress::Kind::kUnix;
 }
 
-namespace {
-
-// Whether an idle connection can carry a request. Bytes waiting on it were sent after a
-// response that had ended (a body on a 204/304 or HEAD answer arriving late, or a response to no
-// request): reusing the connection would hand them to the next client as its response (response
-// queue poisoning). A connection the upstream closed (EOF) or reset while it sat idle would fail
-// the request sent on it: dropping it here lets any request, a POST too, go out on a live one
-// (nginx's keepalive cache closes such connections as soon as they turn readable). One that
-// closes after this check, just as it is reused, is the caller's retry case
-// (request_path/upstream.cc).
-bool usable(Protocol::socket& socket) {
-  char byte;
-  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-}  // namespace
-
 std::unique_ptr<UpstreamConnection> Pool::take_idle(std::size_t target) {
   auto& list = idle_[target];
   const auto limit = snapshot_.config.timeouts.upstream_keepalive_idle;
   const auto now = std::chrono::steady_clock::now();
   trim(list, now);
+  // An idle connection can carry a request only if nothing waits on it. Bytes were sent after a
+  // response that had ended (a body on a 204/304 or HEAD answer arriving late, or a response to
+  // no request): reusing the connection would hand them to the next client as its response
+  // (response queue poisoning). A connection the upstream closed (EOF) or reset while it sat
+  // idle would fail the request sent on it: dropping it here lets any request, a POST too, go out
+  // on a live one (nginx's keepalive cache closes such connections as soon as they turn
+  // readable). One that closes after this check, just as it is reused, is the caller's retry
+  // case (request_path/upstream.cc).
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < limit && usable(c->socket)) return c;
+    if (now - c->idle_since < limit &&
+        readiness_.quiet(c->socket.native_handle(), c->readiness_key, c->idle_since, now)) {
+      return c;
+    }
     asio::error_code ignored;
     c->socket.close(ignored);
   }
@@ -73,6 +64,10 @@ void Pool::put_idle(std::unique_ptr<UpstreamConnection> connection) {
   const auto now = std::chrono::steady_clock::now();
   connection->reused = true;
   connection->idle_since = now;
+  if (!connection->readiness_tried) {
+    connection->readiness_tried = true;
+    connection->readiness_key = readiness_.watch(connection->socket.native_handle());
+  }
   list.push_back(std::move(connection));
   trim(list, now);
 }

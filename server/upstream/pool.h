@@ -10,7 +10,10 @@
 //   reopen upstream connections continuously. A cap of 0 keeps none.
 // - take_idle() never returns a connection with unread bytes waiting (stray bytes after a
 //   complete response), nor one the upstream closed or reset while it was idle (EOF or an error
-//   already queued on the socket): it is closed instead, and the next one tried.
+//   already queued on the socket): it is closed instead, and the next one tried. It asks
+//   IdleReadiness (upstream/idle_readiness.h), which checks all idle connections with one
+//   epoll_wait at most every `readiness_fresh` (200 us), and only for connections that went idle
+//   before its last check; a connection put back after it is checked anew.
 // - take_idle() skips connections idle longer than [timeouts] upstream_keepalive_idle (the
 //   upstream has probably closed them); a connection that closes just as it is reused is the
 //   caller's retry case (request_path/upstream.cc).
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "runtime/snapshot.h"
+#include "upstream/idle_readiness.h"
 
 namespace doorman::upstream {
 
@@ -37,6 +41,8 @@ struct UpstreamConnection {
   std::size_t target;
   bool reused = false;  // served an earlier request: a failure before any byte may be retried
   std::chrono::steady_clock::time_point idle_since{};
+  std::uint64_t readiness_key = 0;  // in the pool's IdleReadiness set (0: not, or not yet)
+  bool readiness_tried = false;     // watch() is tried once per connection
 };
 
 class Pool {
@@ -44,7 +50,8 @@ class Pool {
   static constexpr std::chrono::milliseconds kExcessGrace{1000};
 
   Pool(asio::io_context& context, const runtime::Snapshot& snapshot,
-       std::chrono::steady_clock::duration excess_grace = kExcessGrace);
+       std::chrono::steady_clock::duration excess_grace = kExcessGrace,
+       std::chrono::steady_clock::duration readiness_fresh = IdleReadiness::kFresh);
 
   std::unique_ptr<UpstreamConnection> take_idle(std::size_t target);
   void put_idle(std::unique_ptr<UpstreamConnection> connection);
@@ -54,6 +61,7 @@ class Pool {
   bool is_unix(std::size_t target) const;
   void close_idle();
   std::size_t idle_count(std::size_t target) const { return idle_[target].size(); }
+  const IdleReadiness& readiness() const { return readiness_; }
 
  private:
   using IdleList = std::deque<std::unique_ptr<UpstreamConnection>>;
@@ -65,6 +73,7 @@ class Pool {
   std::vector<Protocol::endpoint> endpoints_;
   std::chrono::steady_clock::duration excess_grace_;
   std::vector<IdleList> idle_;
+  IdleReadiness readiness_;
 };
 
 }  // namespace doorman::upstream

@@ -1,6 +1,7 @@
 // Pool: idle connections above upstream_idle_per_target stay while demand may come back (the
 // excess grace) and are closed oldest first after it; a cap of 0 keeps none; a connection the
-// upstream closed, or one with stray bytes, is never handed out.
+// upstream closed, or one with stray bytes, is never handed out, also when it was put back after
+// the last readiness check.
 #include "upstream/pool.h"
 
 #include <gtest/gtest.h>
@@ -106,6 +107,32 @@ TEST(UpstreamPool, NeverHandsOutAClosedConnectionOrOneWithStrayBytes) {
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(pool.take_idle(0), nullptr);
   EXPECT_EQ(pool.idle_count(0), 0u);
+}
+
+TEST(UpstreamPool, AConnectionPutBackAfterTheLastCheckIsCheckedAgain) {
+  Fixture f(4);
+  Pool pool(f.context, *f.snapshot, 10s, 10s);  // one check would otherwise serve for 10 s
+  pool.put_idle(f.connect(pool));
+  pool.put_idle(f.connect(pool));
+  auto second = pool.take_idle(0);  // checks both
+  ASSERT_NE(second, nullptr);
+  const int second_fd = second->socket.native_handle();
+  pool.put_idle(std::move(second));
+  asio::write(f.peers.back(), asio::buffer(std::string_view("late body")));  // after its 204
+  auto next = pool.take_idle(0);
+  ASSERT_NE(next, nullptr);
+  EXPECT_NE(next->socket.native_handle(), second_fd);
+  EXPECT_EQ(pool.take_idle(0), nullptr);
+  EXPECT_EQ(pool.readiness().snapshots(), 2u);
+}
+
+TEST(UpstreamPool, OneCheckServesEveryConnectionIdleBeforeIt) {
+  Fixture f(8);
+  Pool pool(f.context, *f.snapshot, 10s, 10s);
+  for (int i = 0; i < 6; ++i) pool.put_idle(f.connect(pool));
+  for (int i = 0; i < 6; ++i) EXPECT_NE(pool.take_idle(0), nullptr) << i;
+  EXPECT_EQ(pool.readiness().snapshots(), 1u);
+  EXPECT_EQ(pool.readiness().peeks(), 0u);
 }
 
 }  // namespace
