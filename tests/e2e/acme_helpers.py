@@ -43,21 +43,8 @@ class Pebble:
                         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                         "-keyout", self.key, "-out", self.cert],
                        check=True, capture_output=True, timeout=60)
-        self.port = free_port()
-        self.management_port = free_port()
-        self.dns_port = free_port()
-        self.dns_management_port = free_port()
-        config = {"pebble": {
-            "listenAddress": "127.0.0.1:%d" % self.port,
-            "managementListenAddress": "127.0.0.1:%d" % self.management_port,
-            "certificate": self.cert, "privateKey": self.key,
-            "httpPort": http_port, "tlsPort": tls_port,
-            "ocspResponderURL": "", "externalAccountBindingRequired": False}}
-        if validity_seconds:
-            config["pebble"]["certificateValidityPeriod"] = validity_seconds
-        self.config_path = os.path.join(self.dir, "pebble.json")
-        with open(self.config_path, "w") as f:
-            json.dump(config, f)
+        self.http_port, self.tls_port, self.validity_seconds = http_port, tls_port, validity_seconds
+        self._choose_ports()
         self.env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0",
                         PEBBLE_AUTHZREUSE="0")
         self.env.update(env or {})
@@ -68,7 +55,41 @@ class Pebble:
     def directory(self):
         return "https://127.0.0.1:%d/dir" % self.port
 
+    def _choose_ports(self):
+        """pebble's and the DNS stand-in's ports, and pebble's config file naming them."""
+        self.port = free_port()
+        self.management_port = free_port()
+        self.dns_port = free_port()
+        self.dns_management_port = free_port()
+        config = {"pebble": {
+            "listenAddress": "127.0.0.1:%d" % self.port,
+            "managementListenAddress": "127.0.0.1:%d" % self.management_port,
+            "certificate": self.cert, "privateKey": self.key,
+            "httpPort": self.http_port, "tlsPort": self.tls_port,
+            "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+        if self.validity_seconds:
+            config["pebble"]["certificateValidityPeriod"] = self.validity_seconds
+        self.config_path = os.path.join(self.dir, "pebble.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+
     def start(self):
+        # free_port() only finds a port that was free a moment ago: under parallel tests another
+        # process can bind it first. Then pebble or the DNS stand-in exits ("address already in
+        # use") while the port accepts someone else's connections, and doorman would talk to the
+        # wrong server. So a start counts only while both processes are alive, and one lost to
+        # a port race is retried on new ports.
+        for attempt in range(3):
+            if self._start_once():
+                return self
+            logs = self.pebble_log() + self.dns_stand_in_log()
+            self.stop()
+            if "address already in use" not in logs:
+                raise RuntimeError("pebble or its DNS stand-in exited at start:\n" + logs[-2000:])
+            self._choose_ports()
+        raise RuntimeError("pebble lost its ports to other processes three times")
+
+    def _start_once(self):
         self.dns_log = open(os.path.join(self.dir, "dns.log"), "w")
         self.procs.append(subprocess.Popen(
             ["pebble-challtestsrv", "-dns01", "127.0.0.1:%d" % self.dns_port, "-http01", "",
@@ -80,10 +101,21 @@ class Pebble:
             ["pebble", "-config", self.config_path, "-dnsserver",
              self.dns_server or "127.0.0.1:%d" % self.dns_port],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env))
-        wait_until(lambda: port_accepts(self.port) and port_accepts(self.management_port),
-                   what="pebble to listen")
-        wait_until(lambda: port_accepts(self.dns_management_port), what="the DNS stand-in")
-        return self
+
+        def exited():
+            return any(p.poll() is not None for p in self.procs)
+
+        wait_until(lambda: exited() or (port_accepts(self.port) and
+                                        port_accepts(self.management_port) and
+                                        port_accepts(self.dns_management_port)),
+                   what="pebble and its DNS stand-in to listen")
+        # A process that lost a port race may exit just after the others answered.
+        time.sleep(0.2)
+        return not exited()
+
+    def dns_stand_in_log(self):
+        with open(os.path.join(self.dir, "dns.log")) as f:
+            return f.read()
 
     def stop(self):
         for p in reversed(self.procs):
