@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -64,6 +65,21 @@ constexpr bool header_name_equals(std::string_view a, std::string_view b) {
     if (x != 0x20 || lower < 'a' || lower > 'z') return false;
   }
   return true;
+}
+
+// The value of one raw header line ("Name: value\r\n", the form libcurl's header callback
+// hands out) when its name is `name` (case-insensitive): the bytes after the colon without the
+// line end (CR, LF) and OWS around them. nullopt for another name, a status line, a blank line
+// or a line without a colon right after the name.
+constexpr std::optional<std::string_view> header_line_value(std::string_view line,
+                                                            std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':' ||
+      !header_name_equals(line.substr(0, name.size()), name)) {
+    return std::nullopt;
+  }
+  std::string_view value = line.substr(name.size() + 1);
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.remove_suffix(1);
+  return trim_ows(value);
 }
 
 // The values, in order, of the lines of one header.
