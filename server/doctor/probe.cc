@@ -32,24 +32,13 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
-bool starts_with_name(std::string_view line, std::string_view name) {
-  return line.size() > name.size() && line[name.size()] == ':' &&
-         std::equal(name.begin(), name.end(), line.begin(),
-                    [](char a, char b) { return a == (b | 0x20); });
-}
-
-std::string value_of(std::string_view line, std::size_t name_size) {
-  line.remove_prefix(name_size + 1);
-  line = trim_ows(line.substr(0, line.find_last_not_of("\r\n") + 1));  // the line end, then OWS
-  return std::string(line.substr(0, 200));
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
   const std::string_view line(data, n);
-  if (starts_with_name(line, "cf-ray")) t->cf_ray = value_of(line, 6);
-  if (starts_with_name(line, "server")) t->server = value_of(line, 6);
+  // Kept for the report: at most 200 bytes of each.
+  if (const auto v = header_line_value(line, "cf-ray")) t->cf_ray = std::string(v->substr(0, 200));
+  if (const auto v = header_line_value(line, "server")) t->server = std::string(v->substr(0, 200));
   return n;
 }
 

@@ -32,14 +32,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
-  std::string_view line(data, n);
-  constexpr std::string_view kName = "etag:";
-  if (line.size() > kName.size() && std::equal(kName.begin(), kName.end(), line.begin(),
-                                               [](char a, char b) { return a == (b | 0x20); })) {
-    line.remove_prefix(kName.size());
-    t->etag =
-        trim_ows(line.substr(0, line.find_last_not_of("\r\n") + 1));  // the line end, then OWS
-  }
+  if (const auto etag = header_line_value(std::string_view(data, n), "etag")) t->etag = *etag;
   return n;
 }
 
