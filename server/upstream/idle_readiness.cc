@@ -34,9 +34,9 @@ std::uint64_t IdleReadiness::watch(int fd) {
 bool IdleReadiness::quiet(int fd, std::uint64_t key, Clock::time_point idle_since,
                           Clock::time_point now) {
   if (key == 0) return peek_quiet(fd);
-  // A snapshot taken before the connection went idle says nothing about what came after its
-  // response; an old one says nothing about now.
-  if (!have_snapshot_ || !(idle_since < taken_at_) || now - taken_at_ >= fresh_) {
+  // A snapshot taken before the connection went idle (or none yet: taken_at_ is the epoch's
+  // minimum) says nothing about what came after its response; an old one says nothing about now.
+  if (!(idle_since < taken_at_) || now - taken_at_ >= fresh_) {
     take_snapshot(now);
   }
   if (!complete_) return peek_quiet(fd);
@@ -45,7 +45,6 @@ bool IdleReadiness::quiet(int fd, std::uint64_t key, Clock::time_point idle_sinc
 
 void IdleReadiness::take_snapshot(Clock::time_point now) {
   ++snapshots_;
-  have_snapshot_ = true;
   taken_at_ = now;
   ready_.clear();
   const int capacity = static_cast<int>(events_.size());

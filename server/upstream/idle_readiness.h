@@ -52,9 +52,8 @@ class IdleReadiness {
   Clock::duration fresh_;
   std::vector<epoll_event> events_;
   std::vector<std::uint64_t> ready_;  // sorted keys of the last snapshot
-  bool have_snapshot_ = false;
   bool complete_ = false;
-  Clock::time_point taken_at_{};
+  Clock::time_point taken_at_ = Clock::time_point::min();  // no snapshot yet
   std::uint64_t next_key_ = 1;
   std::uint64_t snapshots_ = 0;
   std::uint64_t peeks_ = 0;
