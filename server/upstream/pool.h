@@ -11,9 +11,9 @@
 // - take_idle() never returns a connection with unread bytes waiting (stray bytes after a
 //   complete response), nor one the upstream closed or reset while it was idle (EOF or an error
 //   already queued on the socket): it is closed instead, and the next one tried. It asks
-//   IdleReadiness (upstream/idle_readiness.h), which checks all idle connections with one
-//   epoll_wait at most every `readiness_fresh` (200 us), and only for connections that went idle
-//   before its last check; a connection put back after it is checked anew.
+//   IdleReadiness (upstream/idle_readiness.h): one epoll_wait checks all idle connections, and
+//   its answer serves for `readiness_fresh` (200 us) the connections that went idle before it; a
+//   connection put back after it is checked anew.
 // - take_idle() skips connections idle longer than [timeouts] upstream_keepalive_idle (the
 //   upstream has probably closed them); a connection that closes just as it is reused is the
 //   caller's retry case (request_path/upstream.cc).
