@@ -79,7 +79,7 @@ class Pebble:
         # use") while the port accepts someone else's connections, and doorman would talk to the
         # wrong server. So a start counts only while both processes are alive, and one lost to
         # a port race is retried on new ports.
-        for attempt in range(3):
+        for _ in range(3):
             if self._start_once():
                 return self
             logs = self.pebble_log() + self.dns_stand_in_log()
